@@ -1,0 +1,108 @@
+"""Talks to the contenders' models through the ``openai`` client. An adapter: it sends, times and translates
+errors; what to send is decided by :mod:`bot.core.dialects`.
+
+Each call has a per-request timeout and the client's own retries with backoff (honouring ``Retry-After``) for
+429 and 5xx. The caller bounds the whole review with a deadline (``asyncio.timeout``) that cancels the request,
+so a server that keeps a connection alive with blank lines forever cannot hold a worker.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from bot.core.config import ContenderConfig
+from bot.core.dialects import ModelAnswer, ModelRequest, read_answer
+from bot.core.usage import Usage, usage_from
+from bot.errors import ModelError, TransientModelError
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    answer: ModelAnswer
+    usage: Usage
+    served_model: str
+    latency_s: float
+
+
+class OpenAIModel:
+    """One contender's endpoint. Use as an async context manager so its connections close."""
+
+    def __init__(self, contender: ContenderConfig, *, api_key: str, config_path: str = "contenders") -> None:
+        self.contender = contender
+        self._where = config_path
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=contender.base_url,
+            timeout=openai.Timeout(contender.request_timeout_s, connect=10.0),
+            max_retries=contender.max_retries,
+        )
+
+    async def __aenter__(self) -> OpenAIModel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.close()
+
+    async def complete(self, request: ModelRequest) -> Completion:
+        started = time.monotonic()
+        try:
+            response = await self._client.chat.completions.create(
+                model=request.model,
+                messages=list(request.messages),  # type: ignore[arg-type]
+                extra_body=request.extra_body or None,
+                **request.params,
+            )
+        except openai.APIError as exc:
+            raise self._translate(exc) from exc
+        raw: dict[str, Any] = response.model_dump()
+        choice = (raw.get("choices") or [{}])[0]
+        answer = read_answer(choice.get("message") or {}, choice.get("finish_reason"))
+        return Completion(
+            answer=answer,
+            usage=usage_from(raw.get("usage")),
+            served_model=str(raw.get("model") or request.model),
+            latency_s=time.monotonic() - started,
+        )
+
+    def _translate(self, exc: openai.APIError) -> Exception:
+        c = self.contender
+        if isinstance(exc, openai.NotFoundError):
+            return ModelError(
+                f"contender '{c.name}': the API at {c.base_url or 'the default URL'} does not serve model "
+                f"{c.model!r} ({_message(exc)}). Change the key 'model' of contender '{c.name}' in "
+                f"{self._where}, or its 'base_url'.",
+                contender=c.name,
+                kind="model_not_found",
+            )
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return ModelError(
+                f"contender '{c.name}': the API refused the key in {c.api_key_env} ({_message(exc)})",
+                contender=c.name,
+                kind="auth",
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return TransientModelError(f"contender '{c.name}': still rate limited after {c.max_retries} retries")
+        if isinstance(exc, openai.APITimeoutError):
+            return TransientModelError(f"contender '{c.name}': a request timed out after {c.request_timeout_s} s")
+        if isinstance(exc, openai.APIConnectionError):
+            return TransientModelError(f"contender '{c.name}': cannot connect to {c.base_url} ({exc})")
+        if isinstance(exc, openai.InternalServerError):
+            return TransientModelError(f"contender '{c.name}': server error {exc.status_code} after retries")
+        return ModelError(
+            f"contender '{c.name}': the API rejected the request ({_message(exc)})",
+            contender=c.name,
+            kind="bad_request",
+        )
+
+
+def _message(exc: openai.APIError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return exc.message

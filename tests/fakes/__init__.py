@@ -1,0 +1,1 @@
+"""Test fakes: in-process stand-ins for the external services Review Arena talks to."""
