@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from bot.core.diff import FileDiff, Hunk
 from bot.core.diff_view import render_file
@@ -22,12 +23,12 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FilePart:
     file: FileDiff
     hunks: tuple[Hunk, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return render_file(self.file, self.hunks)
 

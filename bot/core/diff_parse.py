@@ -142,10 +142,10 @@ def _status(patched: PatchedFile, header: str) -> FileStatus:
         return FileStatus.ADDED
     if patched.is_removed_file:
         return FileStatus.REMOVED
+    if "\ncopy from " in "\n" + header:  # before renames: unidiff calls any change of path a rename
+        return FileStatus.COPIED
     if patched.is_rename:
         return FileStatus.RENAMED
-    if "\ncopy from " in "\n" + header:
-        return FileStatus.COPIED
     if len(patched) == 0 and not patched.is_binary_file:
         return FileStatus.CHANGED
     return FileStatus.MODIFIED

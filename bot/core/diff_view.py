@@ -18,9 +18,9 @@ def render_file(f: FileDiff, hunks: Iterable[Hunk]) -> str:
     header = f"## File: '{f.path}'"
     extra = _STATUS_WORDS.get(f.status)
     if extra and f.old_path:
-        header += f" ({extra} from '{f.old_path}')"
+        header += f"\n({extra} from '{f.old_path}')"
     elif extra:
-        header += f" ({extra})"
+        header += f"\n({extra})"
     return "\n\n".join([header, *(render_hunk(h) for h in hunks)]) + "\n"
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks for Review Arena; run them all with ``python -m bench``."""
