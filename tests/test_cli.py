@@ -137,3 +137,33 @@ def test_config_schema_is_json_schema() -> None:
     result = _run(["config", "schema"], {})
     schema = json.loads(result.stdout)
     assert schema["type"] == "object" and "contenders" in schema["properties"]
+
+
+def test_pr_review_fetches_per_file_patches_from_github(config_file: Path, model_env: dict[str, str]) -> None:
+    from tests.fakes.github_server import FakeGitHubServer
+
+    diff_text = (DIFFS / "py-requests-renames-src-layout-d63e94f5.diff").read_text(encoding="utf-8")
+    with FakeGitHubServer() as github:
+        github.add_pull_request("octo", "hello", 7, diff_text, head_sha="c" * 40, title="Move to src layout")
+        env = {**model_env, "GITHUB_TOKEN": "t", "GITHUB_API_URL": github.api_url}
+        result = _run(["review", "--pr", "octo/hello#7", "--config", str(config_file), "--format", "json"], env)
+        assert result.returncode == 0, result.stderr.decode()
+        assert github.count_requests("GET", r"/pulls/7/files") >= 1
+        assert github.count_requests("GET", r"\.diff$") == 0
+        assert github.schema_violations == []
+    report = _json(result)
+    assert report["head_sha"] == "c" * 40 and report["source"] == "octo/hello#7"
+    for contender in report["contenders"]:
+        assert contender["findings"]
+        assert all(f["placement"] == "inline" for f in contender["findings"])
+        assert contender["review"]["commit_id"] == "c" * 40
+
+
+def test_pr_review_reports_a_missing_pull_request(config_file: Path, model_env: dict[str, str]) -> None:
+    from tests.fakes.github_server import FakeGitHubServer
+
+    with FakeGitHubServer() as github:
+        env = {**model_env, "GITHUB_TOKEN": "t", "GITHUB_API_URL": github.api_url}
+        result = _run(["review", "--pr", "octo/none#1", "--config", str(config_file)], env)
+    assert result.returncode == 4
+    assert b"not found" in result.stderr and b"Traceback" not in result.stderr

@@ -216,9 +216,7 @@ def _answer(behaviour: Behaviour, fault: Fault, body: dict[str, Any]) -> tuple[s
     return answer, "stop"
 
 
-def completion_body(
-    requested_model: str, behaviour: Behaviour, fault: Fault, body: dict[str, Any]
-) -> dict[str, Any]:
+def completion_body(requested_model: str, behaviour: Behaviour, fault: Fault, body: dict[str, Any]) -> dict[str, Any]:
     """A successful ``chat.completion`` object for ``body`` under ``behaviour``."""
     answer, finish_reason = _answer(behaviour, fault, body)
     reasoning = behaviour.reasoning_text
@@ -300,9 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------------
 
-    def _send_json(
-        self, status: int, payload: dict[str, Any], extra_headers: dict[str, str] | None = None
-    ) -> None:
+    def _send_json(self, status: int, payload: dict[str, Any], extra_headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -358,9 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _invalid_url(self) -> None:
-        self._send_json(
-            404, _error_body(f"Invalid URL ({self.command} {self.path})", "invalid_request_error", None)
-        )
+        self._send_json(404, _error_body(f"Invalid URL ({self.command} {self.path})", "invalid_request_error", None))
 
     # -- routes ------------------------------------------------------------------------------------
 
@@ -394,9 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = body.get("model")
         if not isinstance(model, str) or not model:
-            self._send_json(
-                400, _error_body("you must provide a model parameter", "invalid_request_error", None)
-            )
+            self._send_json(400, _error_body("you must provide a model parameter", "invalid_request_error", None))
             return
         if body.get("stream"):
             self._send_json(

@@ -59,9 +59,7 @@ def _ask(client: openai.OpenAI, model: str, prompt: str = PROMPT) -> Any:
     ("dialect", "field"),
     [("reasoning_content", "reasoning_content"), ("reasoning", "reasoning"), ("thinking", "thinking")],
 )
-def test_reasoning_field_dialects(
-    server: FakeModelServer, client: openai.OpenAI, dialect: Dialect, field: str
-) -> None:
+def test_reasoning_field_dialects(server: FakeModelServer, client: openai.OpenAI, dialect: Dialect, field: str) -> None:
     server.set_behaviour("m", Behaviour(dialect=dialect, reasoning_text="hmm"))
     reply = _ask(client, "m")
     message = reply.choices[0].message
