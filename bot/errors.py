@@ -30,6 +30,14 @@ class GitHubError(ReviewArenaError):
     """GitHub refused a request for good (404, 422 that cannot be repaired, 401 after refresh)."""
 
 
+class WebhookError(ReviewArenaError):
+    """A webhook delivery was refused; ``status`` is the HTTP status to answer with (400, 401 or 413)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class Transient(ReviewArenaError):
     """A failure that may pass: 429, 5xx, timeouts, an unreachable broker. Retried with backoff."""
 
