@@ -81,6 +81,8 @@ def _job(diff_path: str | None, pr_ref: str | None, environ: Mapping[str, str]) 
             diff = parse_unified_diff(data)
         except DiffError as exc:
             _fail(f"{diff_path}: {exc}")
+        if not diff.files:
+            _fail(f"{diff_path}: the diff is empty; there is nothing to review")
         name = "stdin" if diff_path == "-" else Path(diff_path).name
         return ReviewJob(diff=diff, pr=PullRequestInfo(title=name), head_sha=None, source=name)
     assert pr_ref is not None

@@ -167,3 +167,20 @@ def test_pr_review_reports_a_missing_pull_request(config_file: Path, model_env: 
         result = _run(["review", "--pr", "octo/none#1", "--config", str(config_file)], env)
     assert result.returncode == 4
     assert b"not found" in result.stderr and b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"", b"nothing to review", id="empty"),
+        pytest.param(b"hello, this is not a diff\n", b"not a unified diff", id="not-a-diff"),
+        pytest.param(b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n", b"malformed", id="truncated"),
+    ],
+)
+def test_unusable_diffs_exit_2_and_send_nothing(
+    config_file: Path, model_env: dict[str, str], model_server: FakeModelServer, content: bytes, message: bytes
+) -> None:
+    result = _run(["review", "--diff", "-", "--config", str(config_file)], model_env, stdin=content)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert model_server.requests == []

@@ -15,6 +15,7 @@ from bot.core.diff import Diff, FileDiff, Side
 from bot.core.findings import Finding
 
 PlacementKind = Literal["inline", "moved", "body"]
+_NOT_ANCHORED = "not committable: the finding is not anchored to a line"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _nearest(f: FileDiff, side: Side, line: int, distance: int) -> int | None:
     """The closest commentable line within ``distance`` that lies in a hunk spanning near ``line``."""
     best: int | None = None
     for hunk in f.hunks:
-        numbers = hunk.numbers(side)
+        numbers = hunk.numbers(side) & f.commentable(side)  # none on the old side of a superseded file
         if not numbers or not (min(numbers) - distance <= line <= max(numbers) + distance):
             continue
         for n in numbers:
@@ -111,13 +112,15 @@ def _miss_reason(f: FileDiff, side: Side, line: int) -> str:
 
 def _to_body(finding: Finding, path: str, reason: str) -> AnchoredFinding:
     placement = Placement("body", path, None, finding.side, reason=reason)
-    note = "not committable: the finding is not anchored to a line" if finding.suggestion else None
+    note = _NOT_ANCHORED if finding.suggestion else None
     return AnchoredFinding(finding=finding, placement=placement, suggestion=None, suggestion_note=note)
 
 
 def _suggestion(finding: Finding, f: FileDiff, placement: Placement) -> tuple[str | None, str | None]:
     if finding.suggestion is None:
         return None, None
+    if placement.kind == "body":
+        return None, _NOT_ANCHORED
     if placement.kind != "inline":
         return None, "not committable: the comment was moved from the line it was written for"
     if placement.side != "RIGHT":

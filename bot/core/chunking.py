@@ -55,14 +55,15 @@ def plan_chunks(files: tuple[FileDiff, ...], *, max_tokens: int, max_chunks: int
     """Pack file parts into chunks of at most ``max_tokens`` estimated tokens, in diff order."""
     parts = [p for f in files for p in _parts_of(f, max_tokens)]
     groups: list[list[FilePart]] = []
-    size = 0
+    size = 0  # characters of the current group's text, the "\n" between parts included
     for part in parts:
-        cost = estimate_tokens(part.text)
-        if not groups or size + cost > max_tokens:
-            groups.append([])
-            size = 0
-        groups[-1].append(part)
-        size += cost
+        length = len(part.text)
+        if groups and math.ceil((size + 1 + length) / CHARS_PER_TOKEN) <= max_tokens:
+            groups[-1].append(part)
+            size += 1 + length
+        else:
+            groups.append([part])
+            size = length
     kept, over = groups[:max_chunks], groups[max_chunks:]
     chunks = tuple(_chunk(i, g) for i, g in enumerate(kept))
     skipped = tuple(_over_budget(p, max_chunks) for g in over for p in g)
@@ -98,11 +99,39 @@ def _parts_of(f: FileDiff, max_tokens: int) -> list[FilePart]:
 
 
 def _split_hunk(f: FileDiff, h: Hunk, max_tokens: int) -> list[Hunk]:
+    """Cut a hunk too big alone into consecutive windows, each as long as fits (measured, not guessed)."""
     if estimate_tokens(FilePart(f, (h,)).text) <= max_tokens:
         return [h]
-    per_line = max(1, estimate_tokens(FilePart(f, (h,)).text) // max(1, len(h.lines)))
-    window = max(1, (max_tokens // per_line) * 3 // 4)
-    return [_window(h, i, i + window) for i in range(0, len(h.lines), window)]
+    windows: list[Hunk] = []
+    start = 0
+    while start < len(h.lines):
+        stop = _widest_window(f, h, start, max_tokens)
+        windows.append(_window(h, start, stop))
+        start = stop
+    return windows
+
+
+def _widest_window(f: FileDiff, h: Hunk, start: int, max_tokens: int) -> int:
+    """The largest ``stop`` whose window ``start:stop`` fits; at least one line, which may overflow alone.
+
+    A window's size only grows with ``stop``, so search: double the step while it fits, then bisect.
+    """
+
+    def fits(stop: int) -> bool:
+        return estimate_tokens(FilePart(f, (_window(h, start, stop),)).text) <= max_tokens
+
+    good, step, end = start + 1, 1, len(h.lines)
+    bad = end + 1
+    while good < end:
+        probe = min(good + step, end)
+        if not fits(probe):
+            bad = probe
+            break
+        good, step = probe, step * 2
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (mid, bad) if fits(mid) else (good, mid)
+    return good
 
 
 def _window(h: Hunk, start: int, stop: int) -> Hunk:

@@ -95,8 +95,8 @@ class RepoConfig(_Strict):
     @field_validator("review")
     @classmethod
     def _review_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        ReviewConfig(**value)
-        return value
+        """Check the keys and values, and keep the values in ReviewConfig's types: merging does not validate."""
+        return ReviewConfig.model_validate(value).model_dump(include=set(value))
 
 
 def parse_yaml(text: str, *, source: str) -> dict[str, Any]:

@@ -83,6 +83,8 @@ def parse_unified_diff(data: str | bytes) -> Diff:
     text = decode_diff_bytes(data) if isinstance(data, bytes) else data
     mails = _split_mails(text)
     series: list[list[FileDiff]] = [_files_of(_parse_patchset(mail)) for mail in mails]
+    if text.strip() and not any(series):
+        raise DiffError("the input is not a unified diff: it has no file headers ('diff --git' or '---'/'+++')")
     if len(series) == 1:
         return Diff(files=tuple(series[0]))
     return _combine_series(series)

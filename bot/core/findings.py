@@ -28,8 +28,9 @@ _SEVERITY_ALIASES: dict[str, Severity] = {
     "trivial": "low",
     "suggestion": "low",
 }
-_THINK_BLOCK = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.DOTALL | re.IGNORECASE)
+_THINK_BLOCK = re.compile(r"<think(?:ing)?>(.*?)</think(?:ing)?>", re.DOTALL | re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</think(?:ing)?>", re.IGNORECASE)
+_JSON_START = re.compile(r"[\[{]")
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)(?:```|$)", re.DOTALL)
 MAX_BODY_CHARS = 8000
 
@@ -87,30 +88,34 @@ def parse_reply(content: str) -> ParsedReply:
 
 def _extract_items(answer: str) -> tuple[list[Any], bool]:
     candidates = [m.group(1) for m in _FENCE.finditer(answer)] + [answer]
+    unusable: ReplyError | None = None
     for text in candidates:
-        start = _first_json_start(text)
-        if start is None:
-            continue
-        try:
-            value, _ = json.JSONDecoder().raw_decode(text, start)
-        except json.JSONDecodeError:
-            items = _salvage_items(text[start:])
-            if items is not None:
-                return items, True
-            continue
-        return _items_of(value), False
+        # Prose may hold brackets before the answer ("2 issues [both real]:"), so try each opening in turn,
+        # but never one inside JSON already read.
+        done = 0
+        for match in _JSON_START.finditer(text):
+            if match.start() < done:
+                continue
+            try:
+                value, done = json.JSONDecoder().raw_decode(text, match.start())
+            except json.JSONDecodeError:
+                items = _salvage_items(text[match.start() :]) if match.group() == "[" else None
+                if items and any(isinstance(item, dict) for item in items):
+                    return items, True
+                continue
+            try:
+                return _items_of(value), False
+            except ReplyError as exc:
+                unusable = unusable or exc
+    if unusable is not None:
+        raise unusable
     if not answer.strip():
         raise ReplyError("the reply is empty")
     raise ReplyError(f"the reply holds no JSON answer: {answer.strip()[:200]!r}")
 
 
-def _first_json_start(text: str) -> int | None:
-    positions = [p for p in (text.find("{"), text.find("[")) if p >= 0]
-    return min(positions) if positions else None
-
-
 def _items_of(value: Any) -> list[Any]:
-    if isinstance(value, list):
+    if isinstance(value, list) and (not value or any(isinstance(item, dict) for item in value)):
         return value
     if isinstance(value, dict):
         found = value.get("findings", value.get("comments"))
