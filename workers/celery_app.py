@@ -1,0 +1,58 @@
+"""The Celery application of the workers. Configuration comes from the environment when Celery first reads it,
+never at import time, so importing :mod:`workers.tasks` in a test needs no environment.
+
+Reviews are long: ``task_acks_late`` with ``worker_prefetch_multiplier=1`` keeps one unacknowledged review per
+worker slot, and Redis's ``visibility_timeout`` (default 1 h) is raised above the longest review deadline so a
+running review is not handed to a second worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from celery import Celery
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+QUEUE = "review-arena"
+VISIBILITY_TIMEOUT_S = 7200
+
+app = Celery("review_arena")
+
+
+def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The Celery settings for ``environ``."""
+    broker = environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    return {
+        "broker_url": broker,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": QUEUE,
+        "task_ignore_result": True,
+        "broker_connection_retry_on_startup": True,
+    }
+
+
+def configure(celery_app: Celery, environ: Mapping[str, str]) -> None:
+    """Point ``celery_app`` at the broker named in ``environ``; applied when Celery next loads its configuration."""
+    celery_app.config_from_object(settings_from(environ), force=bool(celery_app.configured))
+
+
+def make_celery(environ: Mapping[str, str]) -> Celery:
+    """A new, configured Celery app (the webhook receiver's producer side)."""
+    made = Celery("review_arena")
+    configure(made, environ)
+    return made
+
+
+def _configure_from_environment(sender: Celery, **_kwargs: Any) -> None:
+    configure(sender, os.environ)
+
+
+app.on_configure.connect(_configure_from_environment, weak=False)
