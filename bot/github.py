@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from github import Auth, Github, GithubException, GithubRetry
+from github.PullRequest import PullRequest
 
 from bot.core.diff_parse import GithubFile
 from bot.core.pr_ref import PullRef
@@ -38,17 +39,7 @@ def token_client(token: str, *, api_url: str = DEFAULT_API_URL) -> Github:
 def fetch_pull_request(gh: Github, ref: PullRef) -> PullRequestData:
     try:
         pull = gh.get_repo(ref.full_name).get_pull(ref.number)
-        files = tuple(
-            GithubFile(
-                filename=f.filename,
-                status=f.status,
-                patch=f.patch,
-                previous_filename=f.previous_filename,
-                additions=f.additions,
-                deletions=f.deletions,
-            )
-            for f, _ in zip(pull.get_files(), range(MAX_FILES), strict=False)
-        )
+        files = pull_files(pull)
         return PullRequestData(
             ref=ref,
             title=pull.title or "",
@@ -60,6 +51,21 @@ def fetch_pull_request(gh: Github, ref: PullRef) -> PullRequestData:
         )
     except GithubException as exc:
         raise translate(exc, what=f"pull request {ref}") from exc
+
+
+def pull_files(pull: PullRequest) -> tuple[GithubFile, ...]:
+    """The PR's files with their patches, through ``GET /pulls/{n}/files`` (paginated, capped at 3,000)."""
+    return tuple(
+        GithubFile(
+            filename=f.filename,
+            status=f.status,
+            patch=f.patch,
+            previous_filename=f.previous_filename,
+            additions=f.additions,
+            deletions=f.deletions,
+        )
+        for f, _ in zip(pull.get_files(), range(MAX_FILES), strict=False)
+    )
 
 
 def translate(exc: GithubException, *, what: str) -> Exception:

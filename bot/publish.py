@@ -22,7 +22,7 @@ from github.PullRequest import PullRequest
 from bot.core.diff_parse import GithubFile, parse_github_files
 from bot.core.posting import split_payload, unplaceable
 from bot.errors import GitHubError
-from bot.github import MAX_FILES, translate
+from bot.github import pull_files, translate
 
 SET_ASIDE = "GitHub refused the review ({detail}); this comment was moved here while finding the cause"
 
@@ -103,17 +103,7 @@ class _Poster:
         return PostedReview(review_id=review.id, posted_comment_count=len(payload["comments"]), moved_to_body=moved)
 
     def _files(self) -> list[GithubFile]:
-        return [
-            GithubFile(
-                filename=f.filename,
-                status=f.status,
-                patch=f.patch,
-                previous_filename=f.previous_filename,
-                additions=f.additions,
-                deletions=f.deletions,
-            )
-            for f, _ in zip(self.pull.get_files(), range(MAX_FILES), strict=False)
-        ]
+        return list(pull_files(self.pull))
 
 
 def _detail(exc: GithubException) -> str:
