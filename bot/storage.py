@@ -1,0 +1,267 @@
+"""SQL storage through SQLAlchemy: an adapter that records runs, posted comments, agreements and installations.
+
+SQLite is the embedded default and runs in WAL mode with a busy timeout, so the receiver and the workers can
+share one file; PostgreSQL comes from ``DATABASE_URL``. Every write is keyed by a unique constraint, so
+retries and redeliveries find their row instead of adding one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, event, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.posting import posting_order
+from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
+from bot.storage_schema import Agreement, Comment, Installation, PullRequest, Repository, Run
+
+DEFAULT_DATABASE_URL = "sqlite:///review-arena.db"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqlStore:
+    """The run store of the App (see ``bot.pr_review.RunStore``)."""
+
+    def __init__(self, engine: Engine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._now = now
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def ping(self) -> bool:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+
+    def open_run(
+        self,
+        key: RunKey,
+        *,
+        run_id: str,
+        requested_model: str,
+        prompt_version: str,
+        contenders: Sequence[str],
+        seed: int,
+        installation_id: int | None,
+    ) -> RunRecord:
+        """The run for ``key``, created on first call; a retry gets the existing row, whatever ``run_id``."""
+        for _ in range(3):
+            try:
+                with self._session() as s:
+                    pull = self._pull(s, key, seed=seed, installation_id=installation_id)
+                    run = s.scalar(
+                        select(Run).where(
+                            Run.pull_request_id == pull.id, Run.head_sha == key.head_sha, Run.contender == key.contender
+                        )
+                    )
+                    if run is None:
+                        order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull.seed)
+                        run = Run(
+                            run_id=run_id,
+                            pull_request_id=pull.id,
+                            head_sha=key.head_sha,
+                            contender=key.contender,
+                            requested_model=requested_model,
+                            prompt_version=prompt_version,
+                            position=order.index(key.contender),
+                            seed=pull.seed,
+                            status="pending",
+                            created_at=self._now(),
+                            updated_at=self._now(),
+                        )
+                        s.add(run)
+                        s.flush()
+                    return _record(run)
+            except IntegrityError:  # a concurrent task created the same row first: read it
+                continue
+        raise RuntimeError(f"could not open the run for {key}")
+
+    def _pull(self, s: Session, key: RunKey, *, seed: int, installation_id: int | None) -> PullRequest:
+        repo = s.scalar(select(Repository).where(Repository.owner == key.owner, Repository.name == key.repo))
+        if repo is None:
+            repo = Repository(owner=key.owner, name=key.repo, installation_id=installation_id)
+            s.add(repo)
+            s.flush()
+        pull = s.scalar(
+            select(PullRequest).where(PullRequest.repository_id == repo.id, PullRequest.number == key.number)
+        )
+        if pull is None:
+            pull = PullRequest(repository_id=repo.id, number=key.number, seed=seed, created_at=self._now())
+            s.add(pull)
+            s.flush()
+        return pull
+
+    def runs_for(self, key: RunKey) -> list[RunRecord]:
+        """Every contender's run for the same pull request and head."""
+        with self._session() as s:
+            rows = s.scalars(
+                select(Run)
+                .join(PullRequest, Run.pull_request_id == PullRequest.id)
+                .join(Repository, PullRequest.repository_id == Repository.id)
+                .where(
+                    Repository.owner == key.owner,
+                    Repository.name == key.repo,
+                    PullRequest.number == key.number,
+                    Run.head_sha == key.head_sha,
+                )
+                .order_by(Run.position)
+            )
+            return [_record(r) for r in rows]
+
+    def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None:
+        with self._session() as s:
+            run = self._run(s, run_id)
+            run.status = summary.status
+            run.model = summary.model
+            run.input_tokens, run.cached_input_tokens = summary.input_tokens, summary.cached_input_tokens
+            run.output_tokens, run.reasoning_tokens = summary.output_tokens, summary.reasoning_tokens
+            run.cost_usd, run.latency_s, run.error = summary.cost_usd, summary.latency_s, summary.error
+            run.findings_json = json.dumps([spot.as_dict() for spot in spots])
+            run.updated_at = self._now()
+
+    def set_status(self, run_id: str, status: str) -> None:
+        with self._session() as s:
+            run = self._run(s, run_id)
+            run.status, run.updated_at = status, self._now()
+
+    def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool:
+        """Atomically take the right to post this run; a claim older than ``stale_after_s`` can be taken over.
+
+        Two executions of one run (a redelivery while the first still runs) race here, and only one posts.
+        """
+        now = self._now()
+        stale = now - timedelta(seconds=stale_after_s)
+        with self._session() as s:
+            result = s.execute(
+                update(Run)
+                .where(Run.run_id == run_id)
+                .where(
+                    or_(Run.status.not_in(("posting", "posted")), and_(Run.status == "posting", Run.updated_at < stale))
+                )
+                .values(status="posting", updated_at=now)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None:
+        with self._session() as s:
+            run = self._run(s, run_id)
+            run.status, run.review_id, run.updated_at = "posted", review_id, self._now()
+            known = set(s.scalars(select(Comment.fingerprint).where(Comment.run_pk == run.id)))
+            for c in comments:
+                if c.fingerprint not in known:
+                    s.add(
+                        Comment(
+                            run_pk=run.id,
+                            contender=run.contender,
+                            fingerprint=c.fingerprint,
+                            path=c.path,
+                            line=c.line,
+                            start_line=c.start_line,
+                            side=c.side,
+                            severity=c.severity,
+                            category=c.category,
+                            placement=c.placement,
+                            created_at=self._now(),
+                        )
+                    )
+                    known.add(c.fingerprint)
+
+    def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None:
+        """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
+        if not pairs:
+            return
+        with self._session() as s:
+            pull = self._pull(s, key, seed=0, installation_id=None)
+            rows = [
+                {
+                    "pull_request_id": pull.id,
+                    "head_sha": key.head_sha,
+                    "contender_a": a,
+                    "fingerprint_a": fa,
+                    "contender_b": b,
+                    "fingerprint_b": fb,
+                }
+                for a, fa, b, fb in dict.fromkeys(pairs)
+            ]
+            s.execute(_insert_ignoring_duplicates(s, Agreement, rows))
+
+    def record_installation(
+        self,
+        *,
+        installation_id: int,
+        account: str,
+        account_type: str,
+        status: str,
+        added: Sequence[str] = (),
+        removed: Sequence[str] = (),
+    ) -> None:
+        with self._session() as s:
+            row = s.get(Installation, installation_id)
+            if row is None:
+                row = Installation(id=installation_id, account=account, account_type=account_type)
+                s.add(row)
+            row.status, row.updated_at = status, self._now()
+            for full_name, active in [*((n, True) for n in added), *((n, False) for n in removed)]:
+                owner, _, name = full_name.partition("/")
+                repo = s.scalar(select(Repository).where(Repository.owner == owner, Repository.name == name))
+                if repo is None:
+                    repo = Repository(owner=owner, name=name)
+                    s.add(repo)
+                repo.installation_id, repo.active = installation_id, active
+
+    @staticmethod
+    def _run(s: Session, run_id: str) -> Run:
+        run = s.scalar(select(Run).where(Run.run_id == run_id))
+        if run is None:
+            raise KeyError(f"no run {run_id}")
+        return run
+
+
+def _insert_ignoring_duplicates(s: Session, table: type[Agreement], rows: list[dict[str, Any]]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite and PostgreSQL both have it)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return pg_insert(table).values(rows).on_conflict_do_nothing()
+    return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+
+
+def _record(run: Run) -> RunRecord:
+    spots = tuple(Spot.from_dict(d) for d in json.loads(run.findings_json or "[]"))
+    return RunRecord(
+        run_id=run.run_id,
+        contender=run.contender,
+        head_sha=run.head_sha,
+        status=run.status,
+        position=run.position,
+        seed=run.seed,
+        spots=spots,
+        review_id=run.review_id,
+    )

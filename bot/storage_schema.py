@@ -1,0 +1,124 @@
+"""The SQL schema: installations, repositories, pull requests, runs, posted comments and agreements.
+
+Unique keys make every write idempotent: a redelivered event or a retried task finds its row instead of adding
+one. Migrations in ``bot/migrations`` create exactly these tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Installation(Base):
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(100))
+    account_type: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Repository(Base):
+    __tablename__ = "repositories"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_repositories_owner_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class PullRequest(Base):
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("repository_id", "number", name="uq_pull_requests_repo_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger, doc="Seeds the posting order, so position bias can be measured.")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Run(Base):
+    """One contender reviewing one pull request at one head commit."""
+
+    __tablename__ = "runs"
+    __table_args__ = (UniqueConstraint("pull_request_id", "head_sha", "contender", name="uq_runs_pull_head_contender"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64), unique=True)
+    pull_request_id: Mapped[int] = mapped_column(ForeignKey("pull_requests.id"), index=True)
+    head_sha: Mapped[str] = mapped_column(String(64))
+    contender: Mapped[str] = mapped_column(String(40), index=True)
+    requested_model: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    prompt_version: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, doc="0 posts first.")
+    seed: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_s: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    findings_json: Mapped[str] = mapped_column(Text, default="[]")
+    review_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Comment(Base):
+    """A finding as posted: inline comments have a GitHub id; body notes do not."""
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("run_pk", "fingerprint", name="uq_comments_run_fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
+    contender: Mapped[str] = mapped_column(String(40), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    side: Mapped[str] = mapped_column(String(5))
+    severity: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(40))
+    placement: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Agreement(Base):
+    """Two contenders flagging the same spot on the same head."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        UniqueConstraint(
+            "pull_request_id",
+            "head_sha",
+            "contender_a",
+            "fingerprint_a",
+            "contender_b",
+            "fingerprint_b",
+            name="uq_agreements_pair",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pull_request_id: Mapped[int] = mapped_column(ForeignKey("pull_requests.id"), index=True)
+    head_sha: Mapped[str] = mapped_column(String(64))
+    contender_a: Mapped[str] = mapped_column(String(40))
+    fingerprint_a: Mapped[str] = mapped_column(String(16))
+    contender_b: Mapped[str] = mapped_column(String(40))
+    fingerprint_b: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,143 @@
+"""SQL storage on SQLite (the embedded default) and on PostgreSQL: migrations, idempotent writes, races."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, func, select, text
+
+from bot.migrate import current_head, upgrade
+from bot.runs import PostedComment, RunKey, RunSummary, Spot
+from bot.storage import SqlStore, make_engine
+from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KEY = RunKey("octo", "hello", 1, "a" * 40, "deepseek")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'arena.db'}"
+        return
+    name = f"ra_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlStore:
+    return SqlStore(engine)
+
+
+def _open(store: SqlStore, key: RunKey = KEY, run_id: str = "1" * 32, seed: int = 11) -> object:
+    return store.open_run(
+        key,
+        run_id=run_id,
+        requested_model="m",
+        prompt_version="review-v1",
+        contenders=["deepseek", "openai"],
+        seed=seed,
+        installation_id=5,
+    )
+
+
+def test_migrations_create_exactly_the_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        assert context.get_current_revision() == current_head()
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_upgrading_twice_is_a_no_op(database_url: str, engine: Engine) -> None:
+    upgrade(database_url)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == current_head()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_opening_a_run_twice_returns_the_first(store: SqlStore) -> None:
+    first = _open(store, run_id="1" * 32)
+    again = _open(store, run_id="2" * 32, seed=99)
+    assert first == again
+    assert again.run_id == "1" * 32 and again.seed == 11  # type: ignore[attr-defined]
+
+
+def test_concurrent_tasks_create_one_pull_request_and_one_run_each(store: SqlStore, engine: Engine) -> None:
+    keys = [RunKey("octo", "hello", 1, "a" * 40, name) for name in ("deepseek", "openai")] * 5
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        records = list(pool.map(lambda k: _open(store, k, run_id=uuid.uuid4().hex), keys))
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(PullRequest)) == 1
+        assert conn.scalar(select(func.count()).select_from(Repository)) == 1
+        assert conn.scalar(select(func.count()).select_from(Run)) == 2
+    positions = {r.contender: r.position for r in records}  # type: ignore[attr-defined]
+    assert sorted(positions.values()) == [0, 1]
+
+
+def test_a_saved_review_and_its_posting_are_recorded(store: SqlStore, engine: Engine) -> None:
+    run = _open(store)
+    summary = RunSummary("reviewed", "deepseek-v4-pro-0813", 100, 10, 50, 20, 0.0123, 2.5, None)
+    spot = Spot("f" * 16, "a.py", 3, 4, "Null check missing")
+    store.save_review(run.run_id, summary, [spot])  # type: ignore[attr-defined]
+    [record] = store.runs_for(KEY)
+    assert record.status == "reviewed" and record.spots == (spot,)
+    comment = PostedComment("f" * 16, "a.py", 4, 3, "RIGHT", "high", "bug", "inline")
+    store.mark_posted(record.run_id, review_id=77, comments=[comment])
+    store.mark_posted(record.run_id, review_id=77, comments=[comment])
+    [posted] = store.runs_for(KEY)
+    assert posted.status == "posted" and posted.review_id == 77
+    with engine.connect() as conn:
+        row = conn.execute(select(Run.model, Run.cost_usd, Run.reasoning_tokens)).one()
+        assert tuple(row) == ("deepseek-v4-pro-0813", 0.0123, 20)
+        assert conn.scalar(text("SELECT count(*) FROM comments")) == 1
+
+
+def test_agreements_are_recorded_once_even_when_repeated(store: SqlStore, engine: Engine) -> None:
+    _open(store)
+    pair = ("deepseek", "a" * 16, "openai", "b" * 16)
+    store.record_agreements(KEY, [pair, pair])
+    store.record_agreements(KEY, [pair])
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Agreement)) == 1
+
+
+def test_installations_and_their_repositories_are_recorded(store: SqlStore, engine: Engine) -> None:
+    store.record_installation(
+        installation_id=9, account="octo", account_type="Organization", status="active", added=["octo/a", "octo/b"]
+    )
+    store.record_installation(
+        installation_id=9, account="octo", account_type="Organization", status="active", removed=["octo/b"]
+    )
+    with engine.connect() as conn:
+        rows = {name: active for name, active in conn.execute(select(Repository.name, Repository.active))}
+    assert rows == {"a": True, "b": False}
