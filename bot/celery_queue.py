@@ -6,6 +6,7 @@ An unreachable broker becomes ``bot.errors.Transient`` and the receiver answers 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -14,42 +15,54 @@ from celery import group
 from kombu.exceptions import OperationalError
 
 from bot.core.config import Settings
-from bot.core.webhooks import Decision, ReviewPull
+from bot.core.webhooks import Command, Decision, RecordInstallation, ReviewPull
 from bot.errors import Transient
 
 REVIEW_TASK = "workers.tasks.review_contender"
+COMMAND_TASK = "workers.tasks.review_command"
+INSTALLATION_TASK = "workers.tasks.record_installation"
 QUEUE = "review-arena"
 
 
 class CeleryQueue:
-    """``bot.webhook.Queue`` over a Celery app. Decisions other than ``ReviewPull`` are not queued yet."""
+    """``bot.webhook.Queue`` over a Celery app: reviews, ``/arena review`` commands and installation changes."""
 
     def __init__(self, app: Any, *, settings: Settings) -> None:
         self._app = app
         self._settings = settings
 
     def enqueue(self, decision: Decision) -> None:
-        if not isinstance(decision, ReviewPull):
-            return
+        try:
+            self._send(decision)
+        except (OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise Transient(f"the task broker is unreachable: {exc}") from exc
+
+    def _send(self, decision: Decision) -> None:
+        if isinstance(decision, ReviewPull):
+            self.review(decision.installation_id, decision.owner, decision.repo, decision.number, decision.head_sha)
+        elif isinstance(decision, Command) and decision.name == "review":
+            command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
+            self._app.send_task(COMMAND_TASK, args=command, queue=QUEUE)
+        elif isinstance(decision, RecordInstallation):
+            args = (
+                decision.installation_id,
+                decision.account,
+                decision.action,
+                list(decision.repositories_added),
+                list(decision.repositories_removed),
+            )
+            self._app.send_task(INSTALLATION_TASK, args=args, queue=QUEUE)
+
+    def review(self, installation_id: int | None, owner: str, repo: str, number: int, head_sha: str) -> None:
+        """One ``review_contender`` task per active contender, sent together, sharing one posting-order seed."""
+        seed = secrets.randbits(62)  # the first run of a PR keeps its seed; later events reuse it
         signatures = [
             self._app.signature(
                 REVIEW_TASK,
-                args=(
-                    decision.installation_id,
-                    decision.owner,
-                    decision.repo,
-                    decision.number,
-                    decision.head_sha,
-                    contender.name,
-                    uuid.uuid4().hex,
-                ),
+                args=(installation_id, owner, repo, number, head_sha, contender.name, uuid.uuid4().hex, seed),
                 queue=QUEUE,
             )
             for contender in self._settings.active()
         ]
-        if not signatures:
-            return
-        try:
+        if signatures:
             group(signatures).apply_async()
-        except (OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-            raise Transient(f"the task broker is unreachable: {exc}") from exc

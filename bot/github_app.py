@@ -101,6 +101,8 @@ class InstallationClients:
                 retry=GithubRetry(),
                 seconds_between_requests=self._between_requests,
                 seconds_between_writes=self._between_writes,
+                per_page=100,
+                lazy=True,  # get_repo/get_pull cost no request until an attribute is read
             )
             expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600
             self._cache[installation_id] = _Cached(client, expires - REFRESH_MARGIN_S)

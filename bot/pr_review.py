@@ -1,88 +1,149 @@
 """The App's use case: one contender reviews one pull request at one head commit and posts its own review.
 
-Driven by the Celery task (one task per contender). It is idempotent: a review already carrying this contender's
-summary marker for this head is never posted again, a newer push supersedes the job, and a broken
-``.github/review-arena.yml`` produces one notice comment naming the key instead of a review. GitHub calls are
-blocking PyGithub calls and run in a thread so the model calls of the same event loop keep going.
+Driven by the Celery task, one task per contender. The tasks of one pull request coordinate only through the
+run store: each records its findings, waits (bounded) for its peers so that comments flagging the same spot can
+say "also raised by", then waits (bounded) for its turn in the seeded posting order, so position bias can be
+measured. It is idempotent: the store and the summary markers on the PR are both checked before posting, a
+newer push supersedes the job, and a broken ``.github/review-arena.yml`` produces one notice naming the key.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
-from github import Github, GithubException
-from github.PullRequest import PullRequest
-from github.Repository import Repository
+from github import Github
 
-from bot.core.comments import Marker, parse_marker
-from bot.core.config import ContenderConfig, Settings, merge_repo, parse_yaml, repo_config_from
+from bot.core.comments import fingerprint
+from bot.core.config import ContenderConfig, Settings
 from bot.core.diff_parse import parse_github_files
-from bot.core.outcome import ArenaReport
+from bot.core.outcome import ArenaReport, ContenderOutcome
+from bot.core.posting import agreements
 from bot.core.pr_ref import PullRef
 from bot.core.prompts import PromptTemplate, PullRequestInfo
 from bot.core.summary import review_payload
-from bot.errors import ConfigError
-from bot.github import PullRequestData, fetch_pull_request, translate
+from bot.errors import ConfigError, TransientModelError
+from bot.github import PullRequestData, fetch_pull_request
+from bot.pr_github import Target, active_contender, notify_once, posted_review_id, repo_settings
 from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, plan, review_by
+from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
 
-REPO_CONFIG_PATH = ".github/review-arena.yml"
-NOTICE_CONTENDER = "config"  # notices are about the repository, not one contender; both tasks share one marker
 Result = Literal["posted", "already-posted", "superseded", "skipped-config"]
+SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
+DONE = frozenset({"posted", "superseded"})
+
+
+class RunStore(Protocol):
+    def open_run(
+        self,
+        key: RunKey,
+        *,
+        run_id: str,
+        requested_model: str,
+        prompt_version: str,
+        contenders: Sequence[str],
+        seed: int,
+        installation_id: int | None,
+    ) -> RunRecord: ...
+    def runs_for(self, key: RunKey) -> list[RunRecord]: ...
+    def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None: ...
+    def set_status(self, run_id: str, status: str) -> None: ...
+    def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool: ...
+    def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None: ...
+    def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
-class _Target:
-    gh: Github
-    ref: PullRef
+class Timing:
+    """Bounds on waiting for peers; keep their sum plus the model deadline under the broker's visibility timeout."""
 
-    def repository(self) -> Repository:
-        return self.gh.get_repo(self.ref.full_name)
+    peer_wait_s: float = 600.0
+    turn_wait_s: float = 600.0
+    poll_s: float = 1.0
+    claim_stale_s: float = 120.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
-    def pull(self) -> PullRequest:
-        return self.repository().get_pull(self.ref.number)
+
+@dataclass(frozen=True, slots=True)
+class PullTask:
+    owner: str
+    repo: str
+    number: int
+    head_sha: str
+    contender: str
+    run_id: str
+    seed: int
+    installation_id: int | None = None
+    final_attempt: bool = True
+
+    @property
+    def key(self) -> RunKey:
+        return RunKey(self.owner, self.repo, self.number, self.head_sha, self.contender)
 
 
 async def review_pull_for_contender(
+    task: PullTask,
     *,
     gh: Github,
-    owner: str,
-    repo: str,
-    number: int,
-    head_sha: str,
-    contender_name: str,
+    store: RunStore,
     settings: Settings,
     template: PromptTemplate,
     model: ModelClient,
-    run_id: str,
     clock: Callable[[], float],
+    timing: Timing = Timing(),
 ) -> Result:
-    """Review ``owner/repo#number`` at ``head_sha`` with one contender and post its labelled COMMENT review."""
-    target = _Target(gh, PullRef(owner, repo, number))
+    """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review."""
+    target = Target(gh, PullRef(task.owner, task.repo, task.number))
     pull = await asyncio.to_thread(fetch_pull_request, gh, target.ref)
-    if pull.head_sha != head_sha:
+    if pull.head_sha != task.head_sha:
         return "superseded"
     try:
-        merged = await asyncio.to_thread(_repo_settings, target, settings)
+        merged = await asyncio.to_thread(repo_settings, target, settings, default_branch=pull.default_branch)
     except ConfigError as exc:
-        await asyncio.to_thread(_notify_once, target, str(exc), head_sha)
+        await asyncio.to_thread(notify_once, target, str(exc), task.head_sha)
         return "skipped-config"
-    contender = _active_contender(merged, contender_name)
+    contender = active_contender(merged, task.contender)
     if contender is None:
         return "skipped-config"
-    if await asyncio.to_thread(_already_posted, target, contender_name, head_sha):
+    names = [c.name for c in merged.active()]
+    run = await asyncio.to_thread(
+        store.open_run,
+        task.key,
+        run_id=task.run_id,
+        requested_model=contender.model,
+        prompt_version=template.version,
+        contenders=names,
+        seed=task.seed,
+        installation_id=task.installation_id,
+    )
+    if run.status in DONE:
+        return "already-posted" if run.status == "posted" else "superseded"
+    report = await _review(pull, contender, merged, template, model, run_id=run.run_id, clock=clock)
+    outcome = report.outcomes[0]
+    if _should_retry(outcome, task):
+        await asyncio.to_thread(store.set_status, run.run_id, "pending")
+        raise TransientModelError(f"contender '{contender.name}' failed transiently: {outcome.error}")
+    await asyncio.to_thread(store.save_review, run.run_id, summarise(outcome), spots_of(outcome))
+    peers = await _wait(store, task.key, timing, lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
+    pairs = agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
+    await asyncio.to_thread(store.record_agreements, task.key, [(a, fa, b, fb) for a, fa, b, fb in pairs])
+    payload = review_payload(outcome, report, also_raised=_also_raised(pairs, task.contender, merged))
+    await _wait(store, task.key, timing, lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
+    if not await _claim(store, task.key, run.run_id, timing):
         return "already-posted"
-    report = await _review(pull, contender, merged, template, model, run_id=run_id, clock=clock)
-    # A push during the model calls: GitHub still accepts the review on the old commit, and the newer head gets
-    # its own task, so posting here keeps the record of what was reviewed.
-    if await asyncio.to_thread(_already_posted, target, contender_name, head_sha):
+    existing = await asyncio.to_thread(posted_review_id, target, task.contender, task.head_sha)
+    if existing is not None:
+        await asyncio.to_thread(store.mark_posted, run.run_id, review_id=existing, comments=())
         return "already-posted"
-    payload = review_payload(report.outcomes[0], report)
-    await asyncio.to_thread(post_review, gh, owner=owner, repo=repo, number=number, payload=payload)
+    posted = await asyncio.to_thread(
+        post_review, gh, owner=task.owner, repo=task.repo, number=task.number, payload=payload
+    )
+    await asyncio.to_thread(
+        store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome)
+    )
     return "posted"
 
 
@@ -104,15 +165,7 @@ async def _review(
     )
     chunk_plan, reviewed, skipped = plan(job, settings.review)
     outcome = await review_by(
-        contender,
-        model,
-        chunk_plan,
-        job,
-        template,
-        settings.review,
-        run_id=run_id,
-        clock=clock,
-        progress=_quiet,
+        contender, model, chunk_plan, job, template, settings.review, run_id=run_id, clock=clock, progress=_quiet
     )
     return ArenaReport(
         head_sha=job.head_sha,
@@ -125,69 +178,97 @@ async def _review(
     )
 
 
-def _active_contender(settings: Settings, name: str) -> ContenderConfig | None:
-    return next((c for c in settings.active() if c.name == name), None)
+def _should_retry(outcome: ContenderOutcome, task: PullTask) -> bool:
+    """A failure that may pass (rate limit, 5xx, deadline) is retried until the last attempt posts a note."""
+    transient = {"transient", "deadline"}
+    return outcome.status == "failed" and not task.final_attempt and all(f.kind in transient for f in outcome.failures)
 
 
-def _repo_settings(target: _Target, settings: Settings) -> Settings:
-    """The server settings with the repository's ``.github/review-arena.yml`` (default branch) applied."""
-    text = _repo_config_text(target)
-    if text is None:
-        return settings
-    data = parse_yaml(text, source=REPO_CONFIG_PATH)
-    repo_config = repo_config_from(data, source=REPO_CONFIG_PATH, text=text)
-    return merge_repo(settings, repo_config, source=REPO_CONFIG_PATH)
+async def _wait(
+    store: RunStore, key: RunKey, timing: Timing, ready: Callable[[list[RunRecord]], bool], *, bound: float
+) -> list[RunRecord]:
+    """Poll the store until ``ready`` or the bound passes; a crashed peer must not hold the others forever."""
+    waited = 0.0
+    while True:
+        runs = await asyncio.to_thread(store.runs_for, key)
+        if ready(runs) or waited >= bound:
+            return runs
+        await timing.sleep(timing.poll_s)
+        waited += timing.poll_s
 
 
-def _repo_config_text(target: _Target) -> str | None:
-    what = f"{REPO_CONFIG_PATH} in {target.ref.full_name}"
-    try:
-        repository = target.repository()
-        content = repository.get_contents(REPO_CONFIG_PATH, ref=repository.default_branch)
-    except GithubException as exc:
-        if exc.status == 404:
-            return None
-        raise translate(exc, what=what) from exc
-    if isinstance(content, list):
-        raise ConfigError(f"{REPO_CONFIG_PATH}: is a directory, not a YAML file")
-    try:
-        return content.decoded_content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{REPO_CONFIG_PATH}: not UTF-8 text ({exc.reason})") from None
+async def _claim(store: RunStore, key: RunKey, run_id: str, timing: Timing) -> bool:
+    """Wait for the right to post; False when another execution of this run posted meanwhile."""
+    while not await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=timing.claim_stale_s):
+        runs = await asyncio.to_thread(store.runs_for, key)
+        if any(r.run_id == run_id and r.status == "posted" for r in runs):
+            return False
+        await timing.sleep(timing.poll_s)
+    return True
 
 
-def _already_posted(target: _Target, contender: str, head_sha: str) -> bool:
-    try:
-        for review in target.pull().get_reviews():
-            marker = parse_marker(review.body)
-            if marker and marker.kind == "summary" and marker.contender == contender and marker.head_sha == head_sha:
-                return True
-    except GithubException as exc:
-        raise translate(exc, what=f"the reviews of {target.ref}") from exc
-    return False
+def _peers_settled(runs: list[RunRecord], names: Sequence[str]) -> bool:
+    by_name = {r.contender: r for r in runs}
+    return all(n in by_name and by_name[n].status in SETTLED for n in names)
 
 
-def notice_marker(message: str, head_sha: str) -> Marker:
-    """The marker of a configuration notice; the same problem gives the same marker, whatever the head."""
-    digest = hashlib.sha256(message.encode("utf-8")).hexdigest()[:16]
-    return Marker("notice", NOTICE_CONTENDER, digest, head_sha, "-")
+def _my_turn(runs: list[RunRecord], position: int) -> bool:
+    return all(r.status in DONE for r in runs if r.position < position)
 
 
-def _notify_once(target: _Target, message: str, head_sha: str) -> None:
-    marker = notice_marker(message, head_sha)
-    try:
-        pull = target.pull()
-        for comment in pull.get_issue_comments():
-            seen = parse_marker(comment.body)
-            if seen and seen.kind == "notice" and seen.run_id == marker.run_id:
-                return
-        body = (
-            f"**Review Arena** did not review this pull request: `{REPO_CONFIG_PATH}` on the default branch is "
-            f"invalid.\n\n```\n{message.replace('```', '`‵`')}\n```\n\nFix the file and push again.\n" + marker.render()
+def _also_raised(pairs: Sequence[tuple[str, str, str, str]], me: str, settings: Settings) -> dict[str, tuple[str, ...]]:
+    labels = {c.name: c.label for c in settings.contenders}
+    raised: dict[str, list[str]] = {}
+    for a, fa, b, fb in pairs:
+        if a == me:
+            raised.setdefault(fa, []).append(labels.get(b, b))
+        elif b == me:
+            raised.setdefault(fb, []).append(labels.get(a, a))
+    return {fp: tuple(dict.fromkeys(names)) for fp, names in raised.items()}
+
+
+def summarise(outcome: ContenderOutcome) -> RunSummary:
+    u = outcome.usage
+    return RunSummary(
+        status="failed" if outcome.status == "failed" else "reviewed",
+        model=outcome.model,
+        input_tokens=u.input_tokens,
+        cached_input_tokens=u.cached_input_tokens,
+        output_tokens=u.output_tokens,
+        reasoning_tokens=u.reasoning_tokens,
+        cost_usd=outcome.cost_usd,
+        latency_s=outcome.latency_s,
+        error=outcome.error,
+    )
+
+
+def spots_of(outcome: ContenderOutcome) -> list[Spot]:
+    spots = []
+    for item in outcome.findings:
+        f, p = item.finding, item.placement
+        if p.line is not None:
+            spots.append(Spot(fingerprint(f), p.path, p.start_line or p.line, p.line, f"{f.title} {f.body}"))
+    return spots
+
+
+def _spot_tuple(spot: Spot) -> tuple[str, str, int, int, str]:
+    return (spot.fingerprint, spot.path, spot.start, spot.end, spot.text)
+
+
+def posted_comments(outcome: ContenderOutcome) -> list[PostedComment]:
+    return [
+        PostedComment(
+            fingerprint=fingerprint(item.finding),
+            path=item.placement.path,
+            line=item.placement.line,
+            start_line=item.placement.start_line,
+            side=item.placement.side,
+            severity=item.finding.severity,
+            category=item.finding.category,
+            placement=item.placement.kind,
         )
-        pull.create_issue_comment(body)
-    except GithubException as exc:
-        raise translate(exc, what=f"the configuration notice on {target.ref}") from exc
+        for item in outcome.findings
+    ]
 
 
 def _quiet(_contender: str, _event: str) -> None:

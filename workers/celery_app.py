@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import Celery
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+EMBEDDED_BROKER_URL = "sqla+sqlite:///review-arena-broker.db"  # kombu's SQLAlchemy transport: no server needed
 QUEUE = "review-arena"
 VISIBILITY_TIMEOUT_S = 7200
 
@@ -22,14 +22,16 @@ app = Celery("review_arena")
 
 
 def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The Celery settings for ``environ``."""
-    broker = environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    """The Celery settings for ``environ``: Redis when ``REDIS_URL`` is set, else the embedded SQLite broker."""
+    broker = broker_url(environ)
     return {
         "broker_url": broker,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        "broker_transport_options": {
+            "visibility_timeout": int(environ.get("REVIEW_ARENA_VISIBILITY_TIMEOUT_S") or VISIBILITY_TIMEOUT_S)
+        },
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
@@ -37,6 +39,10 @@ def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
         "task_ignore_result": True,
         "broker_connection_retry_on_startup": True,
     }
+
+
+def broker_url(environ: Mapping[str, str]) -> str:
+    return environ.get("REDIS_URL") or environ.get("REVIEW_ARENA_BROKER_URL") or EMBEDDED_BROKER_URL
 
 
 def configure(celery_app: Celery, environ: Mapping[str, str]) -> None:

@@ -1,9 +1,9 @@
 """Celery tasks: thin roots that take ids, build adapters from the environment and call a use case.
 
-Start a worker with ``celery -A workers.tasks worker --pool threads -Q review-arena``. The threads pool ignores
-``time_limit``; each contender's own deadline bounds a review. A ``Transient`` failure (GitHub 5xx or rate
-limit, an unreachable model) is retried with backoff; the use case's marker check makes a retry or a
-redelivery after ``acks_late`` post nothing twice.
+Start a worker with ``review-arena worker`` (threads pool). The threads pool ignores ``time_limit``; each
+contender's own deadline and the bounded peer waits limit a task. A ``Transient`` failure (GitHub 5xx or rate
+limit, a model that keeps failing) is retried with backoff; the last attempt posts a visible failure note. The
+run store and the summary markers make a retry, or a redelivery after ``acks_late``, post nothing twice.
 """
 
 from __future__ import annotations
@@ -11,19 +11,28 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import threading
 import time
 from collections.abc import Mapping
+from typing import Any
+
+from github import Github, GithubException
 
 from bot import config
+from bot.celery_queue import CeleryQueue
+from bot.core.pr_ref import PullRef
 from bot.errors import ConfigError, Transient
-from bot.github import DEFAULT_API_URL
+from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
 from bot.github_app import AppCredentials, InstallationClients, load_credentials
 from bot.llm import OpenAIModel
-from bot.pr_review import Result, review_pull_for_contender
+from bot.migrate import upgrade
+from bot.pr_review import PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
+from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
 from workers.celery_app import app
 
-__all__ = ["app", "review_contender", "run_review_contender"]
+__all__ = ["MAX_RETRIES", "app", "record_installation", "review_command", "review_contender", "run_review_contender"]
+MAX_RETRIES = 5
 
 
 @functools.lru_cache(maxsize=8)
@@ -32,9 +41,62 @@ def _installation_clients(credentials: AppCredentials, api_url: str) -> Installa
     return InstallationClients(credentials, api_url=api_url)
 
 
-def run_review_contender(
-    environ: Mapping[str, str],
-    *,
+_STORE_LOCK = threading.Lock()
+
+
+def _store(url: str) -> SqlStore:
+    with _STORE_LOCK:  # the worker's threads share one store (and one migration run) per URL
+        return _open_store(url)
+
+
+@functools.lru_cache(maxsize=4)
+def _open_store(url: str) -> SqlStore:
+    """The run store; embedded SQLite is migrated on first use (PostgreSQL: run ``review-arena db upgrade``)."""
+    if url.startswith("sqlite"):
+        upgrade(url)
+    return SqlStore(make_engine(url))
+
+
+def _github_for(environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str) -> Github:
+    clients = _installation_clients(load_credentials(environ), environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    installation = installation_id if installation_id is not None else clients.installation_for_repo(owner, repo)
+    return clients.client_for(installation)
+
+
+def timing_from(environ: Mapping[str, str]) -> Timing:
+    """Peer and turn waits (``REVIEW_ARENA_PEER_WAIT_S``, default 600 s) and the stale-claim age."""
+    wait = float(environ.get("REVIEW_ARENA_PEER_WAIT_S") or 600)
+    return Timing(
+        peer_wait_s=wait, turn_wait_s=wait, claim_stale_s=float(environ.get("REVIEW_ARENA_CLAIM_STALE_S") or 120)
+    )
+
+
+def run_review_contender(environ: Mapping[str, str], task: PullTask) -> Result:
+    """Build the adapters from ``environ`` and let ``task.contender`` review the pull request."""
+    settings = config.load(environ)
+    found = next((c for c in settings.contenders if c.name == task.contender), None)
+    if found is None:
+        raise ConfigError(
+            f"contender {task.contender!r} is not configured; known: {[c.name for c in settings.contenders]}"
+        )
+    api_key = environ.get(found.api_key_env)
+    if not api_key:
+        raise ConfigError(f"contender '{found.name}' needs its API key in the environment variable {found.api_key_env}")
+    gh = _github_for(environ, task.installation_id, task.owner, task.repo)
+    store = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    template = load_template(settings.review.prompt_version)
+
+    async def go() -> Result:
+        async with OpenAIModel(found, api_key=api_key) as model:
+            return await review_pull_for_contender(
+                task, gh=gh, store=store, settings=settings, template=template, model=model, clock=time.monotonic
+            )
+
+    return asyncio.run(go())
+
+
+def _review_contender(
+    self: Any,
     installation_id: int | None,
     owner: str,
     repo: str,
@@ -42,58 +104,71 @@ def run_review_contender(
     head_sha: str,
     contender: str,
     run_id: str,
-) -> Result:
-    """Build the adapters from ``environ`` and let ``contender`` review ``owner/repo#number`` at ``head_sha``."""
-    settings = config.load(environ)
-    found = next((c for c in settings.contenders if c.name == contender), None)
-    if found is None:
-        raise ConfigError(f"contender {contender!r} is not configured; known: {[c.name for c in settings.contenders]}")
-    api_key = environ.get(found.api_key_env)
-    if not api_key:
-        raise ConfigError(f"contender '{found.name}' needs its API key in the environment variable {found.api_key_env}")
-    clients = _installation_clients(load_credentials(environ), environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
-    installation = installation_id if installation_id is not None else clients.installation_for_repo(owner, repo)
-    gh = clients.client_for(installation)
-    template = load_template(settings.review.prompt_version)
-
-    async def go() -> Result:
-        async with OpenAIModel(found, api_key=api_key) as model:
-            return await review_pull_for_contender(
-                gh=gh,
-                owner=owner,
-                repo=repo,
-                number=number,
-                head_sha=head_sha,
-                contender_name=contender,
-                settings=settings,
-                template=template,
-                model=model,
-                run_id=run_id,
-                clock=time.monotonic,
-            )
-
-    return asyncio.run(go())
-
-
-def _review_contender(
-    installation_id: int | None, owner: str, repo: str, number: int, head_sha: str, contender: str, run_id: str
+    seed: int = 0,
 ) -> str:
-    return run_review_contender(
-        os.environ,
-        installation_id=installation_id,
+    task = PullTask(
         owner=owner,
         repo=repo,
         number=number,
         head_sha=head_sha,
         contender=contender,
         run_id=run_id,
+        seed=seed,
+        installation_id=installation_id,
+        final_attempt=self.request.retries >= MAX_RETRIES,
     )
+    return run_review_contender(os.environ, task)
 
 
 review_contender = app.task(
     name="workers.tasks.review_contender",
+    bind=True,
     autoretry_for=(Transient,),
     retry_backoff=True,
-    max_retries=5,
+    retry_backoff_max=300,
+    max_retries=MAX_RETRIES,
     acks_late=True,
 )(_review_contender)
+
+
+def run_review_command(
+    environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str, number: int, comment_id: int
+) -> str:
+    """``/arena review``: acknowledge the comment with 👀 and review the pull request's current head."""
+    gh = _github_for(environ, installation_id, owner, repo)
+    pull = fetch_pull_request(gh, PullRef(owner, repo, number))
+    try:
+        gh.get_repo(f"{owner}/{repo}").get_issue(number).get_comment(comment_id).create_reaction("eyes")
+    except GithubException as exc:
+        raise translate(exc, what=f"the reaction to comment {comment_id}") from exc
+    CeleryQueue(app, settings=config.load(environ)).review(installation_id, owner, repo, number, pull.head_sha)
+    return pull.head_sha
+
+
+def _review_command(installation_id: int | None, owner: str, repo: str, number: int, comment_id: int) -> str:
+    return run_review_command(os.environ, installation_id, owner, repo, number, comment_id)
+
+
+review_command = app.task(
+    name="workers.tasks.review_command", autoretry_for=(Transient,), retry_backoff=True, max_retries=MAX_RETRIES
+)(_review_command)
+
+
+def run_record_installation(
+    environ: Mapping[str, str], installation_id: int, account: str, action: str, added: list[str], removed: list[str]
+) -> str:
+    status = {"deleted": "deleted", "suspend": "suspended"}.get(action, "active")
+    store = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    store.record_installation(
+        installation_id=installation_id, account=account, account_type="", status=status, added=added, removed=removed
+    )
+    return status
+
+
+def _record_installation(installation_id: int, account: str, action: str, added: list[str], removed: list[str]) -> str:
+    return run_record_installation(os.environ, installation_id, account, action, added, removed)
+
+
+record_installation = app.task(
+    name="workers.tasks.record_installation", autoretry_for=(Transient,), retry_backoff=True, max_retries=MAX_RETRIES
+)(_record_installation)

@@ -124,6 +124,10 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, *, secret: str, max_
     return Delivery(event, delivery_id, action if isinstance(action, str) else None, payload)
 
 
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+COSTLY_COMMANDS = frozenset({"review"})  # a review spends model money: only people with write access may ask
+
+
 def route(
     delivery: Delivery,
     *,
@@ -175,6 +179,9 @@ def _route_comment(delivery: Delivery) -> Decision:
     words = body[len(COMMAND_PREFIX) :].split("\n", 1)[0].split()
     if not words or words[0] not in COMMANDS:
         return Ignore(f"unknown /arena command; known: {', '.join(sorted(COMMANDS))}")
+    association = _field(payload, "comment", "author_association", kind=str, default="NONE")
+    if words[0] in COSTLY_COMMANDS and association not in TRUSTED_ASSOCIATIONS:
+        return Ignore(f"/arena {words[0]} needs write access (author association {association})")
     owner, repo = _repository(payload)
     return Command(
         name=words[0],

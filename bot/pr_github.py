@@ -1,0 +1,102 @@
+"""What the App's PR review reads from and writes to GitHub besides the review itself: the repository's
+``.github/review-arena.yml`` on the default branch, existing review markers, and configuration notices.
+An adapter over PyGithub; decisions stay in :mod:`bot.pr_review`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from github import Github, GithubException
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from bot.core.comments import Marker, parse_marker
+from bot.core.config import ContenderConfig, Settings, merge_repo, parse_yaml, repo_config_from
+from bot.core.pr_ref import PullRef
+from bot.errors import ConfigError
+from bot.github import translate
+
+REPO_CONFIG_PATH = ".github/review-arena.yml"
+NOTICE_CONTENDER = "config"  # notices are about the repository, not one contender; both tasks share one marker
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A pull request reached through the App's lazy client: building objects costs no request."""
+
+    gh: Github
+    ref: PullRef
+
+    def repository(self) -> Repository:
+        return self.gh.get_repo(self.ref.full_name)
+
+    def pull(self) -> PullRequest:
+        return self.repository().get_pull(self.ref.number)
+
+
+def active_contender(settings: Settings, name: str) -> ContenderConfig | None:
+    return next((c for c in settings.active() if c.name == name), None)
+
+
+def repo_settings(target: Target, settings: Settings, *, default_branch: str) -> Settings:
+    """The server settings with the repository's ``.github/review-arena.yml`` (default branch) applied."""
+    text = _repo_config_text(target, default_branch)
+    if text is None:
+        return settings
+    data = parse_yaml(text, source=REPO_CONFIG_PATH)
+    repo_config = repo_config_from(data, source=REPO_CONFIG_PATH, text=text)
+    return merge_repo(settings, repo_config, source=REPO_CONFIG_PATH)
+
+
+def _repo_config_text(target: Target, default_branch: str) -> str | None:
+    """The file on the default branch only: a pull request cannot change the rules it is reviewed by."""
+    what = f"{REPO_CONFIG_PATH} in {target.ref.full_name}"
+    try:
+        content = target.repository().get_contents(REPO_CONFIG_PATH, ref=default_branch)
+    except GithubException as exc:
+        if exc.status == 404:
+            return None
+        raise translate(exc, what=what) from exc
+    if isinstance(content, list):
+        raise ConfigError(f"{REPO_CONFIG_PATH}: is a directory, not a YAML file")
+    try:
+        return content.decoded_content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{REPO_CONFIG_PATH}: not UTF-8 text ({exc.reason})") from None
+
+
+def posted_review_id(target: Target, contender: str, head_sha: str) -> int | None:
+    """The id of this contender's review of ``head_sha`` already on the PR (found by its summary marker)."""
+    try:
+        for review in target.pull().get_reviews():
+            marker = parse_marker(review.body)
+            if marker and marker.kind == "summary" and marker.contender == contender and marker.head_sha == head_sha:
+                return int(review.id)
+    except GithubException as exc:
+        raise translate(exc, what=f"the reviews of {target.ref}") from exc
+    return None
+
+
+def notice_marker(message: str, head_sha: str) -> Marker:
+    """The marker of a configuration notice; the same problem gives the same marker, whatever the head."""
+    digest = hashlib.sha256(message.encode("utf-8")).hexdigest()[:16]
+    return Marker("notice", NOTICE_CONTENDER, digest, head_sha, "-")
+
+
+def notify_once(target: Target, message: str, head_sha: str) -> None:
+    marker = notice_marker(message, head_sha)
+    try:
+        pull = target.pull()
+        for comment in pull.get_issue_comments():
+            seen = parse_marker(comment.body)
+            if seen and seen.kind == "notice" and seen.run_id == marker.run_id:
+                return
+        body = (
+            f"**Review Arena** did not review this pull request: `{REPO_CONFIG_PATH}` on the default branch is "
+            f"invalid.\n\n```\n{message.replace('```', '`‵`')}\n```\n\nFix the file and push again.\n" + marker.render()
+        )
+        pull.create_issue_comment(body)
+    except GithubException as exc:
+        raise translate(exc, what=f"the configuration notice on {target.ref}") from exc
