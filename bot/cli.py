@@ -189,3 +189,14 @@ def _settings_only(config_path: str | None) -> Settings:
         return config_loader.load(dict(os.environ), path=config_path)
     except ConfigError as exc:
         _fail(str(exc))
+
+
+def _register_service_commands() -> None:
+    from bot.app_register import app_group
+    from bot.cli_service import register
+
+    register(main)
+    main.add_command(app_group)
+
+
+_register_service_commands()
