@@ -39,7 +39,15 @@ class CeleryQueue:
 
     def _send(self, decision: Decision) -> None:
         if isinstance(decision, ReviewPull):
-            self.review(decision.installation_id, decision.owner, decision.repo, decision.number, decision.head_sha)
+            context = {"title": decision.title, "body": decision.body, "default_branch": decision.default_branch}
+            self.review(
+                decision.installation_id,
+                decision.owner,
+                decision.repo,
+                decision.number,
+                decision.head_sha,
+                context=context,
+            )
         elif isinstance(decision, Command) and decision.name == "review":
             command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
             self._app.send_task(COMMAND_TASK, args=command, queue=QUEUE)
@@ -53,13 +61,23 @@ class CeleryQueue:
             )
             self._app.send_task(INSTALLATION_TASK, args=args, queue=QUEUE)
 
-    def review(self, installation_id: int | None, owner: str, repo: str, number: int, head_sha: str) -> None:
+    def review(
+        self,
+        installation_id: int | None,
+        owner: str,
+        repo: str,
+        number: int,
+        head_sha: str,
+        *,
+        context: dict[str, str] | None = None,
+    ) -> None:
         """One ``review_contender`` task per active contender, sent together, sharing one posting-order seed."""
         seed = secrets.randbits(62)  # the first run of a PR keeps its seed; later events reuse it
         signatures = [
             self._app.signature(
                 REVIEW_TASK,
                 args=(installation_id, owner, repo, number, head_sha, contender.name, uuid.uuid4().hex, seed),
+                kwargs={"context": context or {}},
                 queue=QUEUE,
             )
             for contender in self._settings.active()

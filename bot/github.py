@@ -13,7 +13,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.PullRequest import PullRequest
 
 from bot.core.diff_parse import GithubFile
-from bot.core.pr_ref import PullRef
+from bot.core.pr_ref import PullRef, ref_of_contents_url
 from bot.errors import GitHubError, TransientGitHubError
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -71,6 +71,7 @@ def pull_files(pull: PullRequest) -> tuple[GithubFile, ...]:
             previous_filename=f.previous_filename,
             additions=f.additions,
             deletions=f.deletions,
+            head_sha=ref_of_contents_url(f.contents_url),
         )
         for f, _ in zip(pull.get_files(), range(MAX_FILES), strict=False)
     )

@@ -16,7 +16,8 @@ from bot.core.comments import Marker, parse_marker
 from bot.core.config import ContenderConfig, Settings, merge_repo, parse_yaml, repo_config_from
 from bot.core.pr_ref import PullRef
 from bot.errors import ConfigError
-from bot.github import translate
+from bot.github import pull_files, translate
+from bot.runs import HeadSnapshot, PullContext
 
 REPO_CONFIG_PATH = ".github/review-arena.yml"
 NOTICE_CONTENDER = "config"  # notices are about the repository, not one contender; both tasks share one marker
@@ -40,9 +41,28 @@ def active_contender(settings: Settings, name: str) -> ContenderConfig | None:
     return next((c for c in settings.active() if c.name == name), None)
 
 
-def repo_settings(target: Target, settings: Settings, *, default_branch: str) -> Settings:
+def fetch_snapshot(target: Target, context: PullContext) -> HeadSnapshot:
+    """The head's files and the repository config: two requests when the webhook gave the title and branch.
+
+    The file listing names the commit it was computed at (the ``ref`` of each ``contents_url``), which tells a
+    task whether its head is still current without fetching the pull request itself.
+    """
+    pull = target.pull()
+    try:
+        files = pull_files(pull)
+        head = next((f.head_sha for f in files if f.head_sha), None)
+        title, body, branch = context.title, context.body, context.default_branch
+        if head is None or not branch:
+            head, title, body = pull.head.sha, pull.title or "", pull.body or ""
+            branch = pull.base.repo.default_branch
+    except GithubException as exc:
+        raise translate(exc, what=f"pull request {target.ref}") from exc
+    config = _repo_config_text(target, branch)
+    return HeadSnapshot(head_sha=head, title=title, body=body, default_branch=branch, config_text=config, files=files)
+
+
+def settings_with_repo_config(settings: Settings, text: str | None) -> Settings:
     """The server settings with the repository's ``.github/review-arena.yml`` (default branch) applied."""
-    text = _repo_config_text(target, default_branch)
     if text is None:
         return settings
     data = parse_yaml(text, source=REPO_CONFIG_PATH)

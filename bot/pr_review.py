@@ -25,15 +25,22 @@ from bot.core.pr_ref import PullRef
 from bot.core.prompts import PromptTemplate, PullRequestInfo
 from bot.core.summary import review_payload
 from bot.errors import ConfigError, TransientModelError
-from bot.github import PullRequestData, fetch_pull_request
-from bot.pr_github import Target, active_contender, notify_once, posted_review_id, repo_settings
+from bot.pr_github import (
+    Target,
+    active_contender,
+    fetch_snapshot,
+    notify_once,
+    posted_review_id,
+    settings_with_repo_config,
+)
 from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, plan, review_by
-from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
+from bot.runs import HeadSnapshot, PostedComment, PullContext, RunKey, RunRecord, RunSummary, Spot
 
 Result = Literal["posted", "already-posted", "superseded", "skipped-config"]
 SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
 DONE = frozenset({"posted", "superseded"})
+NO_CONTEXT = PullContext()
 
 
 class RunStore(Protocol):
@@ -48,6 +55,9 @@ class RunStore(Protocol):
         seed: int,
         installation_id: int | None,
     ) -> RunRecord: ...
+    def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool: ...
+    def save_snapshot(self, key: RunKey, data: str) -> None: ...
+    def load_snapshot(self, key: RunKey) -> str | None: ...
     def runs_for(self, key: RunKey) -> list[RunRecord]: ...
     def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None: ...
     def set_status(self, run_id: str, status: str) -> None: ...
@@ -64,6 +74,7 @@ class Timing:
     turn_wait_s: float = 600.0
     poll_s: float = 1.0
     claim_stale_s: float = 120.0
+    snapshot_wait_s: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
 
@@ -94,14 +105,15 @@ async def review_pull_for_contender(
     model: ModelClient,
     clock: Callable[[], float],
     timing: Timing = Timing(),
+    context: PullContext = NO_CONTEXT,
 ) -> Result:
     """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review."""
     target = Target(gh, PullRef(task.owner, task.repo, task.number))
-    pull = await asyncio.to_thread(fetch_pull_request, gh, target.ref)
-    if pull.head_sha != task.head_sha:
+    snapshot = await _snapshot(task, target, store, timing, context)
+    if snapshot.head_sha != task.head_sha:
         return "superseded"
     try:
-        merged = await asyncio.to_thread(repo_settings, target, settings, default_branch=pull.default_branch)
+        merged = settings_with_repo_config(settings, snapshot.config_text)
     except ConfigError as exc:
         await asyncio.to_thread(notify_once, target, str(exc), task.head_sha)
         return "skipped-config"
@@ -121,7 +133,7 @@ async def review_pull_for_contender(
     )
     if run.status in DONE:
         return "already-posted" if run.status == "posted" else "superseded"
-    report = await _review(pull, contender, merged, template, model, run_id=run.run_id, clock=clock)
+    report = await _review(snapshot, target.ref, contender, merged, template, model, run_id=run.run_id, clock=clock)
     outcome = report.outcomes[0]
     if _should_retry(outcome, task):
         await asyncio.to_thread(store.set_status, run.run_id, "pending")
@@ -147,8 +159,27 @@ async def review_pull_for_contender(
     return "posted"
 
 
+async def _snapshot(
+    task: PullTask, target: Target, store: RunStore, timing: Timing, context: PullContext
+) -> HeadSnapshot:
+    """The head as fetched once for every contender: one task fetches, the others read it from the store."""
+    if await asyncio.to_thread(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
+        snapshot = await asyncio.to_thread(fetch_snapshot, target, context)
+        await asyncio.to_thread(store.save_snapshot, task.key, snapshot.to_json())
+        return snapshot
+    waited = 0.0
+    while waited < timing.snapshot_wait_s:
+        text = await asyncio.to_thread(store.load_snapshot, task.key)
+        if text is not None:
+            return HeadSnapshot.from_json(text)
+        await timing.sleep(timing.poll_s)
+        waited += timing.poll_s
+    return await asyncio.to_thread(fetch_snapshot, target, context)  # the fetching task died: fetch it here
+
+
 async def _review(
-    pull: PullRequestData,
+    snapshot: HeadSnapshot,
+    ref: PullRef,
     contender: ContenderConfig,
     settings: Settings,
     template: PromptTemplate,
@@ -158,10 +189,10 @@ async def _review(
     clock: Callable[[], float],
 ) -> ArenaReport:
     job = ReviewJob(
-        diff=parse_github_files(pull.files),
-        pr=PullRequestInfo(pull.title, pull.body),
-        head_sha=pull.head_sha,
-        source=str(pull.ref),
+        diff=parse_github_files(snapshot.files),
+        pr=PullRequestInfo(snapshot.title, snapshot.body),
+        head_sha=snapshot.head_sha,
+        source=str(ref),
     )
     chunk_plan, reviewed, skipped = plan(job, settings.review)
     outcome = await review_by(

@@ -6,8 +6,11 @@ Shared by the PR review use case and the storage adapter; plain frozen dataclass
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
+
+from bot.core.diff_parse import GithubFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,47 @@ class PostedComment:
     severity: str
     category: str
     placement: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullContext:
+    """What the webhook already said about the pull request, so the workers need not ask GitHub again."""
+
+    title: str = ""
+    body: str = ""
+    default_branch: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadSnapshot:
+    """One head of a pull request as fetched once and shared by every contender's task."""
+
+    head_sha: str | None
+    title: str
+    body: str
+    default_branch: str
+    config_text: str | None
+    files: tuple[GithubFile, ...]
+
+    def to_json(self) -> str:
+        data = {
+            "head_sha": self.head_sha,
+            "title": self.title,
+            "body": self.body,
+            "default_branch": self.default_branch,
+            "config_text": self.config_text,
+            "files": [asdict(f) for f in self.files],
+        }
+        return json.dumps(data)
+
+    @staticmethod
+    def from_json(text: str) -> HeadSnapshot:
+        data = json.loads(text)
+        return HeadSnapshot(
+            head_sha=data["head_sha"],
+            title=data["title"],
+            body=data["body"],
+            default_branch=data["default_branch"],
+            config_text=data["config_text"],
+            files=tuple(GithubFile(**f) for f in data["files"]),
+        )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.posting import posting_order
 from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
-from bot.storage_schema import Agreement, Comment, Installation, PullRequest, Repository, Run
+from bot.storage_schema import Agreement, Base, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
 DEFAULT_DATABASE_URL = "sqlite:///review-arena.db"
 
@@ -106,19 +106,69 @@ class SqlStore:
         raise RuntimeError(f"could not open the run for {key}")
 
     def _pull(self, s: Session, key: RunKey, *, seed: int, installation_id: int | None) -> PullRequest:
-        repo = s.scalar(select(Repository).where(Repository.owner == key.owner, Repository.name == key.repo))
-        if repo is None:
-            repo = Repository(owner=key.owner, name=key.repo, installation_id=installation_id)
-            s.add(repo)
-            s.flush()
-        pull = s.scalar(
-            select(PullRequest).where(PullRequest.repository_id == repo.id, PullRequest.number == key.number)
+        """The pull request's row (and its repository's), created if missing; safe when tasks race to create it."""
+        s.execute(
+            _insert_ignoring_duplicates(
+                s,
+                Repository,
+                [{"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}],
+            )
         )
-        if pull is None:
-            pull = PullRequest(repository_id=repo.id, number=key.number, seed=seed, created_at=self._now())
-            s.add(pull)
-            s.flush()
+        repo_id = s.scalar(select(Repository.id).where(Repository.owner == key.owner, Repository.name == key.repo))
+        s.execute(
+            _insert_ignoring_duplicates(
+                s,
+                PullRequest,
+                [{"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}],
+            )
+        )
+        pull = s.scalar(
+            select(PullRequest).where(PullRequest.repository_id == repo_id, PullRequest.number == key.number)
+        )
+        assert pull is not None
         return pull
+
+    def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool:
+        """True for the one task that should fetch this head from GitHub; a stale, unfilled claim is taken over."""
+        now = self._now()
+        with self._session() as s:
+            pull = self._pull(s, key, seed=0, installation_id=None)
+            row = {"pull_request_id": pull.id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
+            inserted = s.execute(_insert_ignoring_duplicates(s, PullSnapshot, [row]))
+            if getattr(inserted, "rowcount", 0) == 1:
+                return True
+            taken = s.execute(
+                update(PullSnapshot)
+                .where(PullSnapshot.pull_request_id == pull.id, PullSnapshot.head_sha == key.head_sha)
+                .where(
+                    PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < now - timedelta(seconds=stale_after_s)
+                )
+                .values(claimed_at=now)
+            )
+            return bool(getattr(taken, "rowcount", 0) == 1)
+
+    def save_snapshot(self, key: RunKey, data: str) -> None:
+        with self._session() as s:
+            pull = self._pull(s, key, seed=0, installation_id=None)
+            s.execute(
+                update(PullSnapshot)
+                .where(PullSnapshot.pull_request_id == pull.id, PullSnapshot.head_sha == key.head_sha)
+                .values(data_json=data)
+            )
+
+    def load_snapshot(self, key: RunKey) -> str | None:
+        with self._session() as s:
+            return s.scalar(
+                select(PullSnapshot.data_json)
+                .join(PullRequest, PullSnapshot.pull_request_id == PullRequest.id)
+                .join(Repository, PullRequest.repository_id == Repository.id)
+                .where(
+                    Repository.owner == key.owner,
+                    Repository.name == key.repo,
+                    PullRequest.number == key.number,
+                    PullSnapshot.head_sha == key.head_sha,
+                )
+            )
 
     def runs_for(self, key: RunKey) -> list[RunRecord]:
         """Every contender's run for the same pull request and head."""
@@ -246,7 +296,7 @@ class SqlStore:
         return run
 
 
-def _insert_ignoring_duplicates(s: Session, table: type[Agreement], rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite and PostgreSQL both have it)."""
     if s.get_bind().dialect.name == "postgresql":
         return pg_insert(table).values(rows).on_conflict_do_nothing()

@@ -122,3 +122,17 @@ class Agreement(Base):
     fingerprint_a: Mapped[str] = mapped_column(String(16))
     contender_b: Mapped[str] = mapped_column(String(40))
     fingerprint_b: Mapped[str] = mapped_column(String(16))
+
+
+class PullSnapshot(Base):
+    """What one task fetched from GitHub for a head (files, config, title), shared with the other contenders'
+    tasks so a pull request costs the same GitHub requests however many contenders review it."""
+
+    __tablename__ = "pull_snapshots"
+    __table_args__ = (UniqueConstraint("pull_request_id", "head_sha", name="uq_pull_snapshots_pull_head"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pull_request_id: Mapped[int] = mapped_column(ForeignKey("pull_requests.id"), index=True)
+    head_sha: Mapped[str] = mapped_column(String(64))
+    data_json: Mapped[str | None] = mapped_column(Text, nullable=True, doc="NULL while the fetching task works.")
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

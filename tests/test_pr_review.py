@@ -21,9 +21,9 @@ from bot.github import fetch_pull_request
 from bot.llm import OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_github import REPO_CONFIG_PATH
-from bot.pr_review import PullTask, Result, Timing, review_pull_for_contender
+from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
-from bot.runs import RunKey
+from bot.runs import PullContext, RunKey
 from bot.storage import SqlStore, make_engine
 from tests.conftest import DIFFS, TEST_KEY, contenders_for
 from tests.fakes.github_server import FakeGitHubServer
@@ -82,7 +82,9 @@ def _task(contender: str, *, head_sha: str = HEAD, run: int = 1, final: bool = T
     )
 
 
-async def _review(gh: Github, store: SqlStore, settings: Settings, task: PullTask, timing: Timing) -> Result:
+async def _review(
+    gh: Github, store: SqlStore, settings: Settings, task: PullTask, timing: Timing, context: PullContext = NO_CONTEXT
+) -> Result:
     config = next(c for c in settings.contenders if c.name == task.contender)
     async with OpenAIModel(config, api_key=TEST_KEY) as model:
         return await review_pull_for_contender(
@@ -94,6 +96,7 @@ async def _review(gh: Github, store: SqlStore, settings: Settings, task: PullTas
             model=model,
             clock=time.monotonic,
             timing=timing,
+            context=context,
         )
 
 
@@ -257,3 +260,25 @@ def test_a_lost_store_still_finds_the_posted_review_by_its_marker(
     assert _run(gh, settings, fresh, run=2) == "already-posted"
     assert len(github.state.reviews_of(OWNER, REPO, NUMBER)) == 1
     fresh.engine.dispose()
+
+
+def test_two_contenders_cost_six_github_requests_per_pull_request(
+    github: FakeGitHubServer, gh: Github, settings: Settings, store: SqlStore
+) -> None:
+    context = PullContext(title="Limits", body="", default_branch="main")
+    timing = Timing(peer_wait_s=30, turn_wait_s=30, poll_s=0.05)
+
+    async def both() -> list[Result]:
+        return list(
+            await asyncio.gather(
+                *(
+                    _review(gh, store, settings, _task(name, run=i + 1), timing, context)
+                    for i, name in enumerate(["deepseek", "openai"])
+                )
+            )
+        )
+
+    github.requests.clear()
+    assert asyncio.run(both()) == ["posted", "posted"]
+    calls = sorted(f"{r.method} {r.path}" for r in github.requests)
+    assert len(calls) <= 6, calls

@@ -26,8 +26,9 @@ from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
 from bot.github_app import AppCredentials, InstallationClients, load_credentials
 from bot.llm import OpenAIModel
 from bot.migrate import upgrade
-from bot.pr_review import PullTask, Result, Timing, review_pull_for_contender
+from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
+from bot.runs import PullContext
 from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
 from workers.celery_app import app
 
@@ -71,7 +72,7 @@ def timing_from(environ: Mapping[str, str]) -> Timing:
     )
 
 
-def run_review_contender(environ: Mapping[str, str], task: PullTask) -> Result:
+def run_review_contender(environ: Mapping[str, str], task: PullTask, context: PullContext = NO_CONTEXT) -> Result:
     """Build the adapters from ``environ`` and let ``task.contender`` review the pull request."""
     settings = config.load(environ)
     found = next((c for c in settings.contenders if c.name == task.contender), None)
@@ -105,7 +106,13 @@ def _review_contender(
     contender: str,
     run_id: str,
     seed: int = 0,
+    context: dict[str, str] | None = None,
 ) -> str:
+    """``context`` carries the webhook's title, body and default branch, so the worker need not ask GitHub."""
+    given = context or {}
+    pull_context = PullContext(
+        title=given.get("title", ""), body=given.get("body", ""), default_branch=given.get("default_branch", "")
+    )
     task = PullTask(
         owner=owner,
         repo=repo,
@@ -117,7 +124,7 @@ def _review_contender(
         installation_id=installation_id,
         final_attempt=self.request.retries >= MAX_RETRIES,
     )
-    return run_review_contender(os.environ, task)
+    return run_review_contender(os.environ, task, pull_context)
 
 
 review_contender = app.task(

@@ -45,6 +45,7 @@ class GithubFile:
     previous_filename: str | None = None
     additions: int = 0
     deletions: int = 0
+    head_sha: str | None = None  # the commit GitHub computed the entry at (the ``ref`` of its ``contents_url``)
 
 
 def decode_diff_bytes(data: bytes) -> str:

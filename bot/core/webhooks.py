@@ -43,6 +43,9 @@ class ReviewPull:
     number: int
     head_sha: str
     action: str
+    title: str = ""
+    body: str = ""
+    default_branch: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ def _route_pull_request(delivery: Delivery, *, review_actions: frozenset[str], r
         number=_field(payload, "pull_request", "number", kind=int),
         head_sha=_field(payload, "pull_request", "head", "sha", kind=str),
         action=action,
+        title=_field(payload, "pull_request", "title", kind=str, default=""),
+        body=_field(payload, "pull_request", "body", kind=str, default=""),
+        default_branch=_field(payload, "repository", "default_branch", kind=str, default=""),
     )
 
 

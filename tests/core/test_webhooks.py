@@ -173,8 +173,9 @@ def test_examples_cover_every_decision_type() -> None:
     }
 
 
-def test_opened_pull_request_names_repo_number_and_head() -> None:
-    decision = route(delivery("pull_request", load("pull_request", "opened.payload.json")))
+def test_opened_pull_request_names_repo_number_head_title_and_default_branch() -> None:
+    payload = load("pull_request", "opened.payload.json")
+    decision = route(delivery("pull_request", payload))
     assert decision == ReviewPull(
         installation_id=1,
         owner="Codertocat",
@@ -182,7 +183,24 @@ def test_opened_pull_request_names_repo_number_and_head() -> None:
         number=2,
         head_sha="ec26c3e57ca3a959ca5aad62de7213c562f8c821",
         action="opened",
+        title="Update the README with new information.",
+        body=payload["pull_request"]["body"],
+        default_branch="master",
     )
+
+
+def test_a_null_pull_request_body_reads_as_empty() -> None:
+    decision = route(delivery("pull_request", load("pull_request", "opened.with-null-body.json")))
+    assert isinstance(decision, ReviewPull) and decision.body == ""
+
+
+def test_untrusted_authors_cannot_start_a_costly_review() -> None:
+    payload = load("issue_comment", "created.payload.json")
+    payload["issue"]["pull_request"] = {"url": "https://api.github.com/repos/o/r/pulls/1"}
+    payload["comment"]["body"] = "/arena review"
+    payload["comment"]["author_association"] = "NONE"
+    decision = route(delivery("issue_comment", payload))
+    assert isinstance(decision, Ignore) and "write access" in decision.reason
 
 
 def test_repository_webhook_without_installation_still_reviews() -> None:
