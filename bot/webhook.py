@@ -8,6 +8,7 @@ answer within 10 s, so nothing slow happens here.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from bot.core.webhooks import MAX_BYTES, Decision, Ignore, Pong, parse_delivery, route
 from bot.errors import ConfigError, Transient, WebhookError
 
+_log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/github/webhooks"  # Probot's default path
 
 
@@ -74,6 +76,10 @@ def create_app(
         except Transient as error:
             await _forget_quietly(delivery_id)
             return _error(f"queue unavailable, redeliver later: {error}", status=503)
+        except Exception:
+            await _forget_quietly(delivery_id)  # an unexpected failure must not turn the redelivery into a no-op
+            _log.exception("queueing delivery %s failed", delivery_id)
+            return _error("internal error while queueing; redeliver later", status=500)
         return JSONResponse({"status": "queued"}, status_code=202)
 
     async def _forget_quietly(delivery_id: str) -> None:

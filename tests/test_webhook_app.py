@@ -37,10 +37,14 @@ class ListQueue:
     def __init__(self) -> None:
         self.items: list[Decision] = []
         self.failures = 0
+        self.crashes = 0
         self._lock = threading.Lock()
 
     def enqueue(self, decision: Decision) -> None:
         with self._lock:
+            if self.crashes:
+                self.crashes -= 1
+                raise RuntimeError("a bug in the queue adapter")
             if self.failures:
                 self.failures -= 1
                 raise Transient("broker down")
@@ -126,9 +130,14 @@ def post(client: httpx.Client, body: bytes, hdrs: dict[str, str]) -> httpx.Respo
 def test_signed_pull_request_opened_is_queued(client: httpx.Client, queue: ListQueue) -> None:
     response = post(client, OPENED, headers("pull_request", OPENED))
     assert (response.status_code, response.json()) == (202, {"status": "queued"})
-    assert queue.items == [
-        ReviewPull(1, "Codertocat", "Hello-World", 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "opened")
-    ]
+    [decision] = queue.items
+    assert isinstance(decision, ReviewPull)
+    assert (decision.owner, decision.repo, decision.number, decision.head_sha) == (
+        "Codertocat",
+        "Hello-World",
+        2,
+        "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+    )
 
 
 def test_concurrent_redeliveries_are_queued_once(client: httpx.Client, queue: ListQueue) -> None:
@@ -184,6 +193,14 @@ def test_transient_queue_failure_is_503_and_redelivery_is_accepted(client: httpx
     first = post(client, OPENED, headers("pull_request", OPENED))
     assert first.status_code == 503 and "redeliver" in first.json()["error"]
     assert queue.items == []
+    again = post(client, OPENED, headers("pull_request", OPENED))
+    assert again.status_code == 202
+    assert len(queue.items) == 1
+
+
+def test_an_unexpected_queue_error_is_500_and_redelivery_is_accepted(client: httpx.Client, queue: ListQueue) -> None:
+    queue.crashes = 1
+    assert post(client, OPENED, headers("pull_request", OPENED)).status_code == 500
     again = post(client, OPENED, headers("pull_request", OPENED))
     assert again.status_code == 202
     assert len(queue.items) == 1

@@ -29,9 +29,7 @@ def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": {
-            "visibility_timeout": int(environ.get("REVIEW_ARENA_VISIBILITY_TIMEOUT_S") or VISIBILITY_TIMEOUT_S)
-        },
+        "broker_transport_options": _transport_options(broker, environ),
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
@@ -39,6 +37,13 @@ def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
         "task_ignore_result": True,
         "broker_connection_retry_on_startup": True,
     }
+
+
+def _transport_options(broker: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Redis's ``visibility_timeout`` must outlast the longest review; other transports take no such option."""
+    if not broker.startswith(("redis://", "rediss://")):
+        return {}
+    return {"visibility_timeout": int(environ.get("REVIEW_ARENA_VISIBILITY_TIMEOUT_S") or VISIBILITY_TIMEOUT_S)}
 
 
 def broker_url(environ: Mapping[str, str]) -> str:
