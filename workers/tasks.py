@@ -30,7 +30,7 @@ from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_
 from bot.prompt_library import load_template
 from bot.runs import PullContext
 from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
-from workers.celery_app import app
+from workers.celery_app import app, make_celery
 
 __all__ = ["MAX_RETRIES", "app", "record_installation", "review_command", "review_contender", "run_review_contender"]
 MAX_RETRIES = 5
@@ -145,10 +145,13 @@ def run_review_command(
     gh = _github_for(environ, installation_id, owner, repo)
     pull = fetch_pull_request(gh, PullRef(owner, repo, number))
     try:
-        gh.get_repo(f"{owner}/{repo}").get_issue(number).get_comment(comment_id).create_reaction("eyes")
+        gh.requester.requestJsonAndCheck(
+            "POST", f"/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", input={"content": "eyes"}
+        )
     except GithubException as exc:
         raise translate(exc, what=f"the reaction to comment {comment_id}") from exc
-    CeleryQueue(app, settings=config.load(environ)).review(installation_id, owner, repo, number, pull.head_sha)
+    producer = make_celery(environ)  # the broker named by ``environ``, as the worker's own app is
+    CeleryQueue(producer, settings=config.load(environ)).review(installation_id, owner, repo, number, pull.head_sha)
     return pull.head_sha
 
 

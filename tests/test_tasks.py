@@ -1,0 +1,43 @@
+"""The Celery task bodies called directly with an environment: /arena review and installation records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from sqlalchemy import select
+
+from bot.storage import make_engine
+from bot.storage_schema import Installation, Repository
+from tests.conftest import DIFFS
+from tests.stack import ArenaStack
+from workers.tasks import run_record_installation, run_review_command
+
+DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
+
+
+def test_the_review_command_reacts_and_queues_one_task_per_contender_for_the_current_head(tmp_path: Path) -> None:
+    with ArenaStack(tmp_path, redis_db=10) as stack:
+        installation = stack.github.add_installation("octo")
+        stack.github.add_pull_request("octo", "hello", 3, DIFF, head_sha="b" * 40)
+        comment = stack.github.state.add_issue_comment("octo", "hello", 3, "/arena review", user="maintainer")
+        head = run_review_command(stack.env, installation.id, "octo", "hello", 3, comment.id)
+        assert head == "b" * 40
+        reactions = [r for r in stack.github.requests if r.method == "POST" and r.path.endswith("/reactions")]
+        assert len(reactions) == 1 and reactions[0].body == {"content": "eyes"}
+        client = redis.Redis.from_url(stack.redis_url)
+        assert client.llen("review-arena") == 2
+        client.close()
+
+
+def test_installation_changes_are_recorded(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'arena.db'}"}
+    run_record_installation(env, 7, "octo", "created", ["octo/a", "octo/b"], [])
+    run_record_installation(env, 7, "octo", "removed", [], ["octo/b"])
+    assert run_record_installation(env, 7, "octo", "suspend", [], []) == "suspended"
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert conn.scalar(select(Installation.status).where(Installation.id == 7)) == "suspended"
+        active = {name: on for name, on in conn.execute(select(Repository.name, Repository.active))}
+    engine.dispose()
+    assert active == {"a": True, "b": False}
