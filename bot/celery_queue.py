@@ -39,7 +39,12 @@ class CeleryQueue:
 
     def _send(self, decision: Decision) -> None:
         if isinstance(decision, ReviewPull):
-            context = {"title": decision.title, "body": decision.body, "default_branch": decision.default_branch}
+            context: dict[str, str | bool] = {
+                "title": decision.title,
+                "body": decision.body,
+                "default_branch": decision.default_branch,
+                "draft": decision.draft,
+            }
             self.review(
                 decision.installation_id,
                 decision.owner,
@@ -69,7 +74,7 @@ class CeleryQueue:
         number: int,
         head_sha: str,
         *,
-        context: dict[str, str] | None = None,
+        context: dict[str, str | bool] | None = None,
     ) -> None:
         """One ``review_contender`` task per active contender, sent together, sharing one posting-order seed."""
         seed = secrets.randbits(62)  # the first run of a PR keeps its seed; later events reuse it

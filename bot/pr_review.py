@@ -37,7 +37,7 @@ from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, plan, review_by
 from bot.runs import HeadSnapshot, PostedComment, PullContext, RunKey, RunRecord, RunSummary, Spot
 
-Result = Literal["posted", "already-posted", "superseded", "skipped-config"]
+Result = Literal["posted", "already-posted", "superseded", "skipped-config", "skipped-draft"]
 SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
 DONE = frozenset({"posted", "superseded"})
 NO_CONTEXT = PullContext()
@@ -117,6 +117,8 @@ async def review_pull_for_contender(
     except ConfigError as exc:
         await asyncio.to_thread(notify_once, target, str(exc), task.head_sha)
         return "skipped-config"
+    if context.draft and not merged.drafts:
+        return "skipped-draft"
     contender = active_contender(merged, task.contender)
     if contender is None:
         return "skipped-config"

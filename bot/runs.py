@@ -84,6 +84,7 @@ class PullContext:
     title: str = ""
     body: str = ""
     default_branch: str = ""
+    draft: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ def create_app(
         try:
             body = await _read_body(request, max_bytes=max_bytes)
             delivery = parse_delivery(request.headers, body, secret=secret, max_bytes=max_bytes)
-            decision = route(delivery)
+            decision = route(delivery, review_drafts=True)  # drafts are queued; the repo's config decides
         except WebhookError as error:
             return _error(str(error), status=error.status)
         if isinstance(decision, Ignore):

@@ -282,3 +282,16 @@ def test_two_contenders_cost_six_github_requests_per_pull_request(
     assert asyncio.run(both()) == ["posted", "posted"]
     calls = sorted(f"{r.method} {r.path}" for r in github.requests)
     assert len(calls) <= 6, calls
+
+
+def test_drafts_are_skipped_unless_the_repository_asks_for_them(
+    github: FakeGitHubServer, gh: Github, settings: Settings, store: SqlStore, model_server: FakeModelServer
+) -> None:
+    draft = PullContext(title="WIP", default_branch="main", draft=True)
+    assert asyncio.run(_review(gh, store, settings, _task("deepseek"), FAST, draft)) == "skipped-draft"
+    assert model_server.requests == []
+    github.state.add_file(OWNER, REPO, REPO_CONFIG_PATH, "drafts: true\n")
+    github.state.push_pull_request(OWNER, REPO, NUMBER, DIFF, head_sha="d" * 40)  # the config is read per head
+    assert asyncio.run(_review(gh, store, settings, _task("deepseek", head_sha="d" * 40, run=2), FAST, draft)) == (
+        "posted"
+    )

@@ -106,12 +106,15 @@ def _review_contender(
     contender: str,
     run_id: str,
     seed: int = 0,
-    context: dict[str, str] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> str:
     """``context`` carries the webhook's title, body and default branch, so the worker need not ask GitHub."""
     given = context or {}
     pull_context = PullContext(
-        title=given.get("title", ""), body=given.get("body", ""), default_branch=given.get("default_branch", "")
+        title=str(given.get("title", "")),
+        body=str(given.get("body", "")),
+        default_branch=str(given.get("default_branch", "")),
+        draft=bool(given.get("draft")),
     )
     task = PullTask(
         owner=owner,

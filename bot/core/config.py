@@ -68,6 +68,7 @@ class Settings(_Strict):
     contenders: tuple[ContenderConfig, ...] = ()
     enabled: tuple[str, ...] = Field((), description="Contender names to run; empty means all.")
     review: ReviewConfig = ReviewConfig()
+    drafts: bool = Field(False, description="Review draft pull requests too.")
 
     @model_validator(mode="after")
     def _names_are_known(self) -> Settings:
@@ -134,7 +135,8 @@ def merge_repo(settings: Settings, repo: RepoConfig, *, source: str) -> Settings
     if unknown:
         raise ConfigError(f"{source}: key 'enabled' names unknown contenders {unknown}; known: {sorted(names)}")
     review = settings.review.model_copy(update=repo.review)
-    return settings.model_copy(update={"enabled": repo.enabled or settings.enabled, "review": review})
+    update = {"enabled": repo.enabled or settings.enabled, "review": review, "drafts": repo.drafts or settings.drafts}
+    return settings.model_copy(update=update)
 
 
 def describe_errors(exc: ValidationError, *, source: str, text: str) -> str:

@@ -46,6 +46,7 @@ class ReviewPull:
     title: str = ""
     body: str = ""
     default_branch: str = ""
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def _route_pull_request(delivery: Delivery, *, review_actions: frozenset[str], r
         title=_field(payload, "pull_request", "title", kind=str, default=""),
         body=_field(payload, "pull_request", "body", kind=str, default=""),
         default_branch=_field(payload, "repository", "default_branch", kind=str, default=""),
+        draft=draft and action != "ready_for_review",
     )
 
 
