@@ -7,9 +7,15 @@ import json
 import platform
 from datetime import UTC, datetime
 
-from bench import diff_pipeline, review_parallel
+from bench import diff_pipeline, github_requests, review_parallel, webhook_ack, worker_throughput
 
-SUITES = {"diff_pipeline": diff_pipeline, "review_parallel": review_parallel}
+SUITES = {
+    "diff_pipeline": diff_pipeline,
+    "review_parallel": review_parallel,
+    "webhook_ack": webhook_ack,
+    "worker_throughput": worker_throughput,
+    "github_requests": github_requests,
+}
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from bot.errors import Transient
 
 REVIEW_TASK = "workers.tasks.review_contender"
 COMMAND_TASK = "workers.tasks.review_command"
+PULL_TASK = "workers.tasks.review_pull"
 INSTALLATION_TASK = "workers.tasks.record_installation"
 QUEUE = "review-arena"
 
@@ -29,7 +30,7 @@ class CeleryQueue:
 
     def __init__(self, app: Any, *, settings: Settings) -> None:
         self._app = app
-        self._settings = settings
+        self.settings = settings
 
     def enqueue(self, decision: Decision) -> None:
         try:
@@ -45,14 +46,9 @@ class CeleryQueue:
                 "default_branch": decision.default_branch,
                 "draft": decision.draft,
             }
-            self.review(
-                decision.installation_id,
-                decision.owner,
-                decision.repo,
-                decision.number,
-                decision.head_sha,
-                context=context,
-            )
+            # One small message per delivery keeps the receiver fast; a worker fans it out to the contenders.
+            pull = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.head_sha)
+            self._app.send_task(PULL_TASK, args=pull, kwargs={"context": context}, queue=QUEUE)
         elif isinstance(decision, Command) and decision.name == "review":
             command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
             self._app.send_task(COMMAND_TASK, args=command, queue=QUEUE)
@@ -85,7 +81,7 @@ class CeleryQueue:
                 kwargs={"context": context or {}},
                 queue=QUEUE,
             )
-            for contender in self._settings.active()
+            for contender in self.settings.active()
         ]
         if signatures:
             group(signatures).apply_async()

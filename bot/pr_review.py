@@ -72,7 +72,7 @@ class Timing:
 
     peer_wait_s: float = 600.0
     turn_wait_s: float = 600.0
-    poll_s: float = 1.0
+    poll_s: float = 1.0  # the longest pause between polls; they start at a twentieth of it and double
     claim_stale_s: float = 120.0
     snapshot_wait_s: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
@@ -169,13 +169,13 @@ async def _snapshot(
         snapshot = await asyncio.to_thread(fetch_snapshot, target, context)
         await asyncio.to_thread(store.save_snapshot, task.key, snapshot.to_json())
         return snapshot
-    waited = 0.0
+    waited, pause = 0.0, timing.poll_s / 20
     while waited < timing.snapshot_wait_s:
         text = await asyncio.to_thread(store.load_snapshot, task.key)
         if text is not None:
             return HeadSnapshot.from_json(text)
-        await timing.sleep(timing.poll_s)
-        waited += timing.poll_s
+        await timing.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, timing.poll_s)
     return await asyncio.to_thread(fetch_snapshot, target, context)  # the fetching task died: fetch it here
 
 
@@ -221,13 +221,13 @@ async def _wait(
     store: RunStore, key: RunKey, timing: Timing, ready: Callable[[list[RunRecord]], bool], *, bound: float
 ) -> list[RunRecord]:
     """Poll the store until ``ready`` or the bound passes; a crashed peer must not hold the others forever."""
-    waited = 0.0
+    waited, pause = 0.0, timing.poll_s / 20
     while True:
         runs = await asyncio.to_thread(store.runs_for, key)
         if ready(runs) or waited >= bound:
             return runs
-        await timing.sleep(timing.poll_s)
-        waited += timing.poll_s
+        await timing.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, timing.poll_s)
 
 
 async def _claim(store: RunStore, key: RunKey, run_id: str, timing: Timing) -> bool:

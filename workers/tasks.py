@@ -20,6 +20,7 @@ from github import Github, GithubException
 
 from bot import config
 from bot.celery_queue import CeleryQueue
+from bot.core.config import Settings
 from bot.core.pr_ref import PullRef
 from bot.errors import ConfigError, Transient
 from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
@@ -30,9 +31,17 @@ from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_
 from bot.prompt_library import load_template
 from bot.runs import PullContext
 from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
-from workers.celery_app import app, make_celery
+from workers.celery_app import app, broker_url, make_celery
 
-__all__ = ["MAX_RETRIES", "app", "record_installation", "review_command", "review_contender", "run_review_contender"]
+__all__ = [
+    "MAX_RETRIES",
+    "app",
+    "record_installation",
+    "review_command",
+    "review_contender",
+    "review_pull",
+    "run_review_contender",
+]
 MAX_RETRIES = 5
 
 
@@ -74,7 +83,7 @@ def timing_from(environ: Mapping[str, str]) -> Timing:
 
 def run_review_contender(environ: Mapping[str, str], task: PullTask, context: PullContext = NO_CONTEXT) -> Result:
     """Build the adapters from ``environ`` and let ``task.contender`` review the pull request."""
-    settings = config.load(environ)
+    settings = settings_for(environ)
     found = next((c for c in settings.contenders if c.name == task.contender), None)
     if found is None:
         raise ConfigError(
@@ -90,7 +99,15 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
     async def go() -> Result:
         async with OpenAIModel(found, api_key=api_key) as model:
             return await review_pull_for_contender(
-                task, gh=gh, store=store, settings=settings, template=template, model=model, clock=time.monotonic
+                task,
+                gh=gh,
+                store=store,
+                settings=settings,
+                template=template,
+                model=model,
+                clock=time.monotonic,
+                timing=timing_from(environ),
+                context=context,
             )
 
     return asyncio.run(go())
@@ -141,6 +158,57 @@ review_contender = app.task(
 )(_review_contender)
 
 
+def run_review_pull(
+    environ: Mapping[str, str],
+    installation_id: int | None,
+    owner: str,
+    repo: str,
+    number: int,
+    head_sha: str,
+    context: dict[str, Any],
+) -> int:
+    """Fan one webhook's review out to one ``review_contender`` task per active contender, with one seed."""
+    queue = CeleryQueue(_producer(broker_url(environ)), settings=settings_for(environ))
+    queue.review(installation_id, owner, repo, number, head_sha, context=context)
+    return len(queue.settings.active())
+
+
+def _review_pull(
+    installation_id: int | None,
+    owner: str,
+    repo: str,
+    number: int,
+    head_sha: str,
+    context: dict[str, Any] | None = None,
+) -> int:
+    return run_review_pull(os.environ, installation_id, owner, repo, number, head_sha, context or {})
+
+
+review_pull = app.task(
+    name="workers.tasks.review_pull", autoretry_for=(Transient,), retry_backoff=True, max_retries=MAX_RETRIES
+)(_review_pull)
+
+
+@functools.lru_cache(maxsize=4)
+def _producer(broker: str) -> Any:
+    return make_celery({"REVIEW_ARENA_BROKER_URL": broker})
+
+
+def settings_for(environ: Mapping[str, str]) -> Settings:
+    """The server settings, parsed again only when the config file changes (YAML parsing is not free)."""
+    path = environ.get(config.CONFIG_ENV) or ""
+    try:
+        stamp = os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        stamp = -1  # let load() report the unreadable file
+    return _settings(path, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(path: str, _stamp: int) -> Settings:
+    return config.load({config.CONFIG_ENV: path} if path else {})
+
+
 def run_review_command(
     environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str, number: int, comment_id: int
 ) -> str:
@@ -153,8 +221,8 @@ def run_review_command(
         )
     except GithubException as exc:
         raise translate(exc, what=f"the reaction to comment {comment_id}") from exc
-    producer = make_celery(environ)  # the broker named by ``environ``, as the worker's own app is
-    CeleryQueue(producer, settings=config.load(environ)).review(installation_id, owner, repo, number, pull.head_sha)
+    queue = CeleryQueue(_producer(broker_url(environ)), settings=settings_for(environ))
+    queue.review(installation_id, owner, repo, number, pull.head_sha)
     return pull.head_sha
 
 

@@ -1,0 +1,174 @@
+"""Worker throughput: many pull requests, two contenders each, fake models that take 2 s, one worker host.
+
+Each run starts a fresh ``ArenaStack`` (Redis db 11, ``REVIEW_ARENA_PEER_WAIT_S=60``), seeds the fake GitHub with
+N pull requests of a one-line corpus diff (distinct numbers and head shas, one installation), starts one
+``review-arena worker`` with the pool under test, reviews one warm-up pull request (worker start-up, imports,
+database migration, the installation token), then queues all N at once with the receiver's producer
+(``CeleryQueue.review``, two ``review_contender`` tasks per PR) and times until all 2 × N reviews are on the fake
+GitHub. The model latency is the only deliberate wait, so the ideal wall time is 2 s × ceil(2N ÷ concurrency);
+a PR's two tasks wait for each other, so concurrencies are even.
+
+Goal: the threads pool at concurrency 100 (200 PRs, 400 reviews) finishes within 1.3 × its ideal. The prefork
+pool (4 processes, fewer PRs to stay within time) and threads at 32 are reported against their own ideals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot import config
+from bot.celery_queue import CeleryQueue
+from bot.core.comments import parse_marker
+from bot.migrate import upgrade
+from tests.conftest import DIFFS
+from tests.fakes.openai_server import Behaviour
+from tests.stack import ArenaStack, wait_until
+from workers.celery_app import make_celery
+
+LATENCY_S = 2.0
+REDIS_DB = 11
+PEER_WAIT_S = 60.0
+GOAL_RATIO = 1.3
+OWNER, REPO, INSTALLATION = "Codertocat", "Hello-World", 1
+DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
+TICKS = os.sysconf("SC_CLK_TCK")
+CONTENDERS = frozenset({"deepseek", "openai"})
+WARMUP_NUMBER = 1
+FIRST_NUMBER = 1000
+# (pool, concurrency, pull requests); the first is the one the goal is about
+RUNS: tuple[tuple[str, int, int], ...] = (("threads", 100, 200), ("prefork", 4, 20), ("threads", 32, 200))
+
+
+def _head(number: int) -> str:
+    return hashlib.sha1(f"bench-head-{number}".encode()).hexdigest()
+
+
+def _posted(stack: ArenaStack) -> int:
+    with stack.github.state.lock:
+        return sum(1 for review in stack.github.state.reviews if parse_marker(review.body) is not None)
+
+
+def _complete(stack: ArenaStack, numbers: range) -> bool:
+    """Every pull request has exactly one review per contender."""
+    for number in numbers:
+        found = stack.reviews_by_contender(OWNER, REPO, number)
+        if set(found) != CONTENDERS or any(len(bodies) != 1 for bodies in found.values()):
+            return False
+    return True
+
+
+def _tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of process ``root`` and its live descendants, from /proc."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, _) in stats.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(stats[pid][1] for pid in tree if pid in stats)
+
+
+def _host_busy_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole host since boot, from /proc/stat."""
+    values = [int(v) / TICKS for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _one(pool: str, concurrency: int, pulls: int) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ArenaStack(Path(tmp), redis_db=REDIS_DB, peer_wait_s=PEER_WAIT_S) as stack,
+    ):
+        stack.github.validate = False  # the fake's OpenAPI checks cost CPU on this 2-core host; not the system
+        stack.models.default_behaviour = Behaviour(latency_s=LATENCY_S)
+        stack.github.add_installation(OWNER, installation_id=INSTALLATION)
+        numbers = range(FIRST_NUMBER, FIRST_NUMBER + pulls)
+        for number in [WARMUP_NUMBER, *numbers]:
+            stack.github.add_pull_request(OWNER, REPO, number, DIFF, head_sha=_head(number))
+        queue = CeleryQueue(make_celery(stack.env), settings=config.load(stack.env))
+        # as `review-arena db upgrade` would: prefork children each migrate a fresh SQLite file on first use, and
+        # two of them racing fail with "table ... already exists"
+        upgrade(stack.env["DATABASE_URL"])
+        worker = stack.start_worker(pool=pool, concurrency=concurrency)
+        warm_started = time.perf_counter()
+        queue.review(INSTALLATION, OWNER, REPO, WARMUP_NUMBER, _head(WARMUP_NUMBER))
+        wait_until(lambda: _posted(stack) >= 2, seconds=90, what="the warm-up reviews")
+        warmup_s = time.perf_counter() - warm_started
+        reviews = 2 * pulls
+        cpu, worker_cpu, host = time.process_time(), _tree_cpu_s(worker.pid), _host_busy_s()
+        started = time.perf_counter()
+        for number in numbers:
+            queue.review(INSTALLATION, OWNER, REPO, number, _head(number))
+        enqueued_s = time.perf_counter() - started
+        wait_until(lambda: _posted(stack) >= reviews + 2, seconds=200, what=f"{reviews} reviews ({pool})")
+        wall = time.perf_counter() - started
+        harness_cpu, worker_cpu = time.process_time() - cpu, _tree_cpu_s(worker.pid) - worker_cpu
+        host_busy, host_total = (after - before for after, before in zip(_host_busy_s(), host, strict=True))
+        complete = _complete(stack, numbers)
+    ideal = LATENCY_S * math.ceil(reviews / concurrency)
+    return {
+        "pool": pool,
+        "concurrency": concurrency,
+        "pulls": pulls,
+        "reviews": reviews,
+        "warmup_s": warmup_s,
+        "enqueue_s": enqueued_s,
+        "wall_s": wall,
+        "ideal_s": ideal,
+        "ratio": wall / ideal,
+        "reviews_per_s": reviews / wall,
+        "ideal_reviews_per_s": reviews / ideal,
+        "harness_cpu_s": harness_cpu,
+        "worker_cpu_s": worker_cpu,
+        "worker_cpu_ms_per_review": worker_cpu / reviews * 1000,
+        "host_busy": host_busy / host_total,
+        "complete": complete,
+    }
+
+
+def run() -> dict[str, Any]:
+    runs = [_one(pool, concurrency, pulls) for pool, concurrency, pulls in RUNS]
+    return {"latency_s": LATENCY_S, "goal_ratio": GOAL_RATIO, "runs": runs, "goal_ratio_measured": runs[0]["ratio"]}
+
+
+def report(result: dict[str, Any]) -> str:
+    rows = "\n".join(
+        f"| {r['pool']} | {r['concurrency']} | {r['pulls']} | {r['reviews']} | {r['enqueue_s']:.1f} "
+        f"| {r['wall_s']:.1f} | {r['ideal_s']:.0f} "
+        f"| **{r['ratio']:.2f}** | {r['reviews_per_s']:.2f} | {r['ideal_reviews_per_s']:.2f} "
+        f"| {'yes' if r['complete'] else 'NO'} | {r['worker_cpu_ms_per_review']:.0f} | {r['host_busy']:.0%} "
+        f"| {r['warmup_s']:.1f} |"
+        for r in result["runs"]
+    )
+    first = result["runs"][0]
+    verdict = "met" if first["ratio"] <= result["goal_ratio"] else "missed"
+    return (
+        f"Fake models answer in {result['latency_s']:.0f} s; wall time from queueing the first PR until every review "
+        "is posted (queueing included); *complete* = every PR has exactly one review per contender; worker CPU is "
+        "the worker process and its children over that window; host CPU busy is both cores over that window (the "
+        "fake GitHub and fake models share them, with OpenAPI checks off).\n\n"
+        "| pool | concurrency | PRs | reviews | queueing s | wall s | ideal s | ÷ ideal | reviews/s | ideal reviews/s "
+        "| complete | worker CPU ms/review | host CPU busy | warm-up PR s |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n"
+        f"{rows}\n\n"
+        f"Goal ({first['pool']} × {first['concurrency']}): wall ≤ {result['goal_ratio']:.1f} × ideal; measured "
+        f"**{first['ratio']:.2f}** ÷ {result['goal_ratio']:.1f} = {first['ratio'] / result['goal_ratio']:.2f} "
+        f"({verdict})."
+    )
