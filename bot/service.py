@@ -42,6 +42,7 @@ def build_receiver(environ: Mapping[str, str]) -> Starlette:
         queue=CeleryQueue(celery, settings=settings),
         deliveries=deliveries,
         ready_checks=[_broker_check(celery), _database_check(store)],
+        review_actions=frozenset(settings.review_on),
     )
 
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.core.webhooks import MAX_BYTES, Decision, Ignore, Pong, parse_delivery, route
+from bot.core.webhooks import MAX_BYTES, REVIEW_ACTIONS, Decision, Ignore, Pong, parse_delivery, route
 from bot.errors import ConfigError, Transient, WebhookError
 
 _log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def create_app(
     deliveries: DeliveryLog,
     ready_checks: Sequence[Callable[[], bool]] = (),
     max_bytes: int = MAX_BYTES,
+    review_actions: frozenset[str] = REVIEW_ACTIONS,
 ) -> Starlette:
     """Build the receiver. ``ready_checks`` (broker, database...) back ``GET /readyz``; an exception counts as False."""
     if not secret:
@@ -54,7 +55,8 @@ def create_app(
         try:
             body = await _read_body(request, max_bytes=max_bytes)
             delivery = parse_delivery(request.headers, body, secret=secret, max_bytes=max_bytes)
-            decision = route(delivery, review_drafts=True)  # drafts are queued; the repo's config decides
+            # drafts are queued with a flag: the repository's config decides in the worker
+            decision = route(delivery, review_actions=review_actions, review_drafts=True)
         except WebhookError as error:
             return _error(str(error), status=error.status)
         if isinstance(decision, Ignore):

@@ -265,3 +265,11 @@ def test_payload_sent_with_memory_log_is_queued(serve: Callable[..., httpx.Clien
     body = json.dumps(json.loads(OPENED)).encode()
     assert post(client, body, headers("pull_request", body, "other")).status_code == 202
     assert len(queue.items) == 1
+
+
+def test_the_reviewed_actions_are_configurable(serve: Callable[..., httpx.Client], queue: ListQueue) -> None:
+    client = serve(review_actions=frozenset({"opened"}))
+    body = (EXAMPLES / "pull_request" / "synchronize.payload.json").read_bytes()
+    response = post(client, body, headers("pull_request", body))
+    assert response.json()["status"] == "ignored"
+    assert queue.items == []

@@ -69,6 +69,10 @@ class Settings(_Strict):
     enabled: tuple[str, ...] = Field((), description="Contender names to run; empty means all.")
     review: ReviewConfig = ReviewConfig()
     drafts: bool = Field(False, description="Review draft pull requests too.")
+    review_on: tuple[Literal["opened", "reopened", "ready_for_review", "synchronize", "edited"], ...] = Field(
+        ("opened", "reopened", "ready_for_review", "synchronize"),
+        description="The pull_request actions that start a review (server level).",
+    )
 
     @model_validator(mode="after")
     def _names_are_known(self) -> Settings:
