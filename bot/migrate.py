@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -22,8 +25,23 @@ _ALEMBIC = threading.Lock()  # alembic keeps its migration context in module glo
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    with _ALEMBIC:
+    """Migrate ``url``. For a SQLite file, a lock file next to it serialises processes (prefork workers, ``up``)."""
+    with _ALEMBIC, _file_lock(url):
         command.upgrade(alembic_config(url), revision)
+
+
+@contextlib.contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_head() -> str:
