@@ -14,13 +14,18 @@ pool (4 processes, fewer PRs to stay within time) and threads at 32 are reported
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, text
 
 from bot import config
 from bot.celery_queue import CeleryQueue
@@ -91,11 +96,27 @@ def _host_busy_s() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
-def _one(pool: str, concurrency: int, pulls: int) -> dict[str, Any]:
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        ArenaStack(Path(tmp), redis_db=REDIS_DB, peer_wait_s=PEER_WAIT_S) as stack,
-    ):
+@contextlib.contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+    name = f"ra_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _one(pool: str, concurrency: int, pulls: int, database: str = "sqlite") -> dict[str, Any]:
+    with contextlib.ExitStack() as scope:
+        tmp = scope.enter_context(tempfile.TemporaryDirectory())
+        stack = scope.enter_context(ArenaStack(Path(tmp), redis_db=REDIS_DB, peer_wait_s=PEER_WAIT_S))
+        if database == "postgresql":
+            stack.env["DATABASE_URL"] = scope.enter_context(_postgres_database())
         stack.github.validate = False  # the fake's OpenAPI checks cost CPU on this 2-core host; not the system
         stack.models.default_behaviour = Behaviour(latency_s=LATENCY_S)
         stack.github.add_installation(OWNER, installation_id=INSTALLATION)
@@ -145,6 +166,7 @@ def _one(pool: str, concurrency: int, pulls: int) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     runs = [_one(pool, concurrency, pulls) for pool, concurrency, pulls in RUNS]
+    runs.append({**_one("threads", 100, 200, database="postgresql"), "pool": "threads, PostgreSQL"})
     return {"latency_s": LATENCY_S, "goal_ratio": GOAL_RATIO, "runs": runs, "goal_ratio_measured": runs[0]["ratio"]}
 
 

@@ -30,7 +30,8 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
+    # a worker runs dozens of reviews in threads, each waiting on the store now and then: size the pool for that
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -134,8 +135,9 @@ class SqlStore:
         with self._session() as s:
             pull = self._pull(s, key, seed=0, installation_id=None)
             row = {"pull_request_id": pull.id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
-            inserted = s.execute(_insert_ignoring_duplicates(s, PullSnapshot, [row]))
-            if getattr(inserted, "rowcount", 0) == 1:
+            # RETURNING says whether this insert won; rowcount is not reliable for it on every driver
+            inserted = s.execute(_insert_ignoring_duplicates(s, PullSnapshot, [row]).returning(PullSnapshot.id))
+            if inserted.first() is not None:
                 return True
             taken = s.execute(
                 update(PullSnapshot)

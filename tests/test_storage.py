@@ -141,3 +141,24 @@ def test_installations_and_their_repositories_are_recorded(store: SqlStore, engi
     with engine.connect() as conn:
         rows = {name: active for name, active in conn.execute(select(Repository.name, Repository.active))}
     assert rows == {"a": True, "b": False}
+
+
+def test_one_task_claims_the_fetch_of_a_head_and_the_others_read_it(store: SqlStore) -> None:
+    claims = [store.claim_snapshot(KEY, stale_after_s=120) for _ in range(3)]
+    assert claims == [True, False, False]
+    assert store.load_snapshot(KEY) is None
+    store.save_snapshot(KEY, '{"head_sha": "a"}')
+    assert store.load_snapshot(KEY) == '{"head_sha": "a"}'
+
+
+def test_an_abandoned_fetch_claim_is_taken_over_when_stale(store: SqlStore) -> None:
+    assert store.claim_snapshot(KEY, stale_after_s=120)
+    assert store.claim_snapshot(KEY, stale_after_s=0)
+
+
+def test_only_one_execution_of_a_run_may_post(store: SqlStore) -> None:
+    run = _open(store)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        wins = list(pool.map(lambda _: store.claim_posting(run.run_id, stale_after_s=120), range(8)))  # type: ignore[attr-defined]
+    assert wins.count(True) == 1
+    assert store.claim_posting(run.run_id, stale_after_s=0)  # type: ignore[attr-defined]
