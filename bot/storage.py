@@ -30,11 +30,13 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # a worker runs dozens of reviews in threads, each waiting on the store now and then: size the pool for that
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
-    if engine.dialect.name == "sqlite":
+    if url.startswith("sqlite"):
+        # SQLite has one writer: a small pool queues threads in Python rather than in "database is locked" retries
+        engine = create_engine(url, pool_pre_ping=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    # a worker runs dozens of reviews in threads, each touching the store now and then: size the pool for that
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
