@@ -20,18 +20,15 @@ import math
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 from bot import config
 from bot.celery_queue import CeleryQueue
 from bot.core.comments import parse_marker
 from bot.migrate import upgrade
 from tests.conftest import DIFFS
+from tests.databases import fresh_postgres_database
 from tests.fakes.openai_server import Behaviour
 from tests.stack import ArenaStack, wait_until
 from workers.celery_app import make_celery
@@ -96,27 +93,12 @@ def _host_busy_s() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
-@contextlib.contextmanager
-def _postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server, dropped afterwards."""
-    name = f"ra_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _one(pool: str, concurrency: int, pulls: int, database: str = "sqlite") -> dict[str, Any]:
     with contextlib.ExitStack() as scope:
         tmp = scope.enter_context(tempfile.TemporaryDirectory())
         stack = scope.enter_context(ArenaStack(Path(tmp), redis_db=REDIS_DB, peer_wait_s=PEER_WAIT_S))
         if database == "postgresql":
-            stack.env["DATABASE_URL"] = scope.enter_context(_postgres_database())
+            stack.env["DATABASE_URL"] = scope.enter_context(fresh_postgres_database("ra_bench"))
         stack.github.validate = False  # the fake's OpenAPI checks cost CPU on this 2-core host; not the system
         stack.models.default_behaviour = Behaviour(latency_s=LATENCY_S)
         stack.github.add_installation(OWNER, installation_id=INSTALLATION)

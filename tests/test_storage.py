@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from bot.migrate import current_head, upgrade
 from bot.runs import PostedComment, RunKey, RunSummary, Spot
 from bot.storage import SqlStore, make_engine
 from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
+from tests.databases import fresh_postgres_database
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 KEY = RunKey("octo", "hello", 1, "a" * 40, "deepseek")
 
 
@@ -26,16 +26,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'arena.db'}"
         return
-    name = f"ra_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
