@@ -34,7 +34,7 @@ from bot.pr_github import (
     settings_with_repo_config,
 )
 from bot.publish import post_review
-from bot.review import ModelClient, ReviewJob, plan, review_by
+from bot.review import ModelClient, ReviewJob, run_arena
 from bot.runs import HeadSnapshot, PostedComment, PullContext, RunKey, RunRecord, RunSummary, Spot
 
 Result = Literal["posted", "already-posted", "superseded", "skipped-config", "skipped-draft"]
@@ -196,18 +196,9 @@ async def _review(
         head_sha=snapshot.head_sha,
         source=str(ref),
     )
-    chunk_plan, reviewed, skipped = plan(job, settings.review)
-    outcome = await review_by(
-        contender, model, chunk_plan, job, template, settings.review, run_id=run_id, clock=clock, progress=_quiet
-    )
-    return ArenaReport(
-        head_sha=job.head_sha,
-        source=job.source,
-        prompt_version=template.version,
-        reviewed=reviewed,
-        skipped=skipped,
-        notes=job.diff.notes,
-        outcomes=(outcome,),
+    # the arena with one contender: the same planning, review and report as the CLI's
+    return await run_arena(
+        job, settings, template, {contender.name: model}, run_ids={contender.name: run_id}, clock=clock
     )
 
 
@@ -302,7 +293,3 @@ def posted_comments(outcome: ContenderOutcome) -> list[PostedComment]:
         )
         for item in outcome.findings
     ]
-
-
-def _quiet(_contender: str, _event: str) -> None:
-    return None
