@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 import redis.exceptions
@@ -15,6 +17,7 @@ from celery import group
 from kombu.exceptions import OperationalError
 
 from bot.core.config import Settings
+from bot.core.signal_events import PullStateChanged, PushTracked, ReplyPosted, ThreadChanged
 from bot.core.webhooks import Command, Decision, RecordInstallation, ReviewPull
 from bot.errors import Transient
 
@@ -22,7 +25,16 @@ REVIEW_TASK = "workers.tasks.review_contender"
 COMMAND_TASK = "workers.tasks.review_command"
 PULL_TASK = "workers.tasks.review_pull"
 INSTALLATION_TASK = "workers.tasks.record_installation"
+EVENT_TASK = "workers.tracking.track_event"
+SIGNAL_EVENTS = (ThreadChanged, ReplyPosted, PullStateChanged, PushTracked)
 QUEUE = "review-arena"
+REPR_MAX = 1024  # Celery's own limit for the argument summaries in its logs
+
+
+def _reprs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> dict[str, str]:
+    """Celery's log summaries of a task's arguments, from the built-in ``repr``: Celery's ``saferepr`` walks the
+    arguments in Python, a sizeable part of the receiver's CPU per delivery."""
+    return {"argsrepr": repr(args)[:REPR_MAX], "kwargsrepr": repr(kwargs)[:REPR_MAX]}
 
 
 class CeleryQueue:
@@ -45,13 +57,20 @@ class CeleryQueue:
                 "body": decision.body,
                 "default_branch": decision.default_branch,
                 "draft": decision.draft,
+                "author": decision.author,
+                "before": decision.before,
+                "action": decision.action,
             }
             # One small message per delivery keeps the receiver fast; a worker fans it out to the contenders.
             pull = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.head_sha)
-            self._app.send_task(PULL_TASK, args=pull, kwargs={"context": context}, queue=QUEUE)
+            kwargs = {"context": context}
+            self._app.send_task(PULL_TASK, args=pull, kwargs=kwargs, queue=QUEUE, **_reprs(pull, kwargs))
         elif isinstance(decision, Command) and decision.name == "review":
             command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
             self._app.send_task(COMMAND_TASK, args=command, queue=QUEUE)
+        elif isinstance(decision, SIGNAL_EVENTS):
+            # acceptance signals: one small message, named by the event's type (see workers.tracking)
+            self._app.send_task(EVENT_TASK, args=(type(decision).__name__, asdict(decision)), queue=QUEUE)
         elif isinstance(decision, RecordInstallation):
             args = (
                 decision.installation_id,

@@ -16,9 +16,10 @@ from typing import Literal, Protocol
 
 from github import Github
 
-from bot.core.comments import fingerprint
+from bot.core.comments import Marker, fingerprint
 from bot.core.config import ContenderConfig, Settings
 from bot.core.diff_parse import parse_github_files
+from bot.core.findings import Finding
 from bot.core.outcome import ArenaReport, ContenderOutcome
 from bot.core.posting import agreements
 from bot.core.pr_ref import PullRef
@@ -54,6 +55,7 @@ class RunStore(Protocol):
         contenders: Sequence[str],
         seed: int,
         installation_id: int | None,
+        author: str = "",
     ) -> RunRecord: ...
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool: ...
     def save_snapshot(self, key: RunKey, data: str) -> None: ...
@@ -132,6 +134,7 @@ async def review_pull_for_contender(
         contenders=names,
         seed=task.seed,
         installation_id=task.installation_id,
+        author=context.author,
     )
     if run.status in DONE:
         return "already-posted" if run.status == "posted" else "superseded"
@@ -156,7 +159,7 @@ async def review_pull_for_contender(
         post_review, gh, owner=task.owner, repo=task.repo, number=task.number, payload=payload
     )
     await asyncio.to_thread(
-        store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome)
+        store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome, task.head_sha)
     )
     return "posted"
 
@@ -279,7 +282,11 @@ def _spot_tuple(spot: Spot) -> tuple[str, str, int, int, str]:
     return (spot.fingerprint, spot.path, spot.start, spot.end, spot.text)
 
 
-def posted_comments(outcome: ContenderOutcome) -> list[PostedComment]:
+def _marker(outcome: ContenderOutcome, head_sha: str, finding: Finding) -> str:
+    return Marker("finding", outcome.contender.name, outcome.run_id, head_sha, fingerprint(finding)).render()
+
+
+def posted_comments(outcome: ContenderOutcome, head_sha: str) -> list[PostedComment]:
     return [
         PostedComment(
             fingerprint=fingerprint(item.finding),
@@ -290,6 +297,8 @@ def posted_comments(outcome: ContenderOutcome) -> list[PostedComment]:
             severity=item.finding.severity,
             category=item.finding.category,
             placement=item.placement.kind,
+            suggestion=item.suggestion if item.inline else None,
+            marker=_marker(outcome, head_sha, item.finding) if item.inline else "",
         )
         for item in outcome.findings
     ]

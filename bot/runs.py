@@ -75,6 +75,8 @@ class PostedComment:
     severity: str
     category: str
     placement: str
+    suggestion: str | None = None  # the committable suggestion as posted
+    marker: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class PullContext:
     body: str = ""
     default_branch: str = ""
     draft: bool = False
+    author: str = ""
 
 
 @dataclass(frozen=True, slots=True)

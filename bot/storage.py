@@ -24,6 +24,9 @@ from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Base, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
 DEFAULT_DATABASE_URL = "sqlite:///review-arena.db"
+FIRST_POLL_AFTER = timedelta(minutes=15)
+# these sessions load no object the update could touch: skip the ORM's evaluation of the WHERE clause against them
+_NO_SYNC = {"synchronize_session": False}
 
 
 def make_engine(url: str) -> Engine:
@@ -47,8 +50,8 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SqlStore:
-    """The run store of the App (see ``bot.pr_review.RunStore``)."""
+class SqlAdapter:
+    """An engine, a clock and one transaction per ``_session()``: what every SQL store here starts from."""
 
     def __init__(self, engine: Engine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
@@ -59,6 +62,10 @@ class SqlStore:
     def _session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+
+class SqlStore(SqlAdapter):
+    """The run store of the App (see ``bot.pr_review.RunStore``)."""
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:
@@ -75,12 +82,13 @@ class SqlStore:
         contenders: Sequence[str],
         seed: int,
         installation_id: int | None,
+        author: str = "",
     ) -> RunRecord:
         """The run for ``key``, created on first call; a retry gets the existing row, whatever ``run_id``."""
         for _ in range(3):
             try:
                 with self._session() as s:
-                    pull = self._pull(s, key, seed=seed, installation_id=installation_id)
+                    pull = self._pull(s, key, seed=seed, installation_id=installation_id, author=author)
                     run = s.scalar(
                         select(Run).where(
                             Run.pull_request_id == pull.id, Run.head_sha == key.head_sha, Run.contender == key.contender
@@ -108,10 +116,22 @@ class SqlStore:
                 continue
         raise RuntimeError(f"could not open the run for {key}")
 
-    def _pull(self, s: Session, key: RunKey, *, seed: int, installation_id: int | None) -> PullRequest:
+    def _pull(
+        self, s: Session, key: RunKey, *, seed: int, installation_id: int | None, author: str = ""
+    ) -> PullRequest:
         """The pull request's row (and its repository's), created if missing; safe when tasks race to create it."""
+        # read first: the row usually exists, and an insert would take SQLite's one write lock even when ignored
+        pull = s.scalar(
+            select(PullRequest)
+            .join(Repository, PullRequest.repository_id == Repository.id)
+            .where(Repository.owner == key.owner, Repository.name == key.repo, PullRequest.number == key.number)
+        )
+        if pull is not None:
+            if author and not pull.author:
+                pull.author = author
+            return pull
         s.execute(
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 s,
                 Repository,
                 [{"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}],
@@ -119,16 +139,27 @@ class SqlStore:
         )
         repo_id = s.scalar(select(Repository.id).where(Repository.owner == key.owner, Repository.name == key.repo))
         s.execute(
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 s,
                 PullRequest,
-                [{"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}],
+                [
+                    {
+                        "repository_id": repo_id,
+                        "number": key.number,
+                        "seed": seed,
+                        "created_at": self._now(),
+                        "author": author,
+                        "state": "open",
+                    }
+                ],
             )
         )
         pull = s.scalar(
             select(PullRequest).where(PullRequest.repository_id == repo_id, PullRequest.number == key.number)
         )
         assert pull is not None
+        if author and not pull.author:
+            pull.author = author
         return pull
 
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool:
@@ -138,7 +169,7 @@ class SqlStore:
             pull = self._pull(s, key, seed=0, installation_id=None)
             row = {"pull_request_id": pull.id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
             # RETURNING says whether this insert won; rowcount is not reliable for it on every driver
-            inserted = s.execute(_insert_ignoring_duplicates(s, PullSnapshot, [row]).returning(PullSnapshot.id))
+            inserted = s.execute(insert_ignoring_duplicates(s, PullSnapshot, [row]).returning(PullSnapshot.id))
             if inserted.first() is not None:
                 return True
             taken = s.execute(
@@ -147,7 +178,8 @@ class SqlStore:
                 .where(
                     PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < now - timedelta(seconds=stale_after_s)
                 )
-                .values(claimed_at=now)
+                .values(claimed_at=now),
+                execution_options=_NO_SYNC,
             )
             return bool(getattr(taken, "rowcount", 0) == 1)
 
@@ -157,7 +189,8 @@ class SqlStore:
             s.execute(
                 update(PullSnapshot)
                 .where(PullSnapshot.pull_request_id == pull.id, PullSnapshot.head_sha == key.head_sha)
-                .values(data_json=data)
+                .values(data_json=data),
+                execution_options=_NO_SYNC,
             )
 
     def load_snapshot(self, key: RunKey) -> str | None:
@@ -221,7 +254,8 @@ class SqlStore:
                 .where(
                     or_(Run.status.not_in(("posting", "posted")), and_(Run.status == "posting", Run.updated_at < stale))
                 )
-                .values(status="posting", updated_at=now)
+                .values(status="posting", updated_at=now),
+                execution_options=_NO_SYNC,
             )
             return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -230,6 +264,7 @@ class SqlStore:
             run = self._run(s, run_id)
             run.status, run.review_id, run.updated_at = "posted", review_id, self._now()
             known = set(s.scalars(select(Comment.fingerprint).where(Comment.run_pk == run.id)))
+            agreed = _agreements_of(s, run)
             for c in comments:
                 if c.fingerprint not in known:
                     s.add(
@@ -245,9 +280,15 @@ class SqlStore:
                             category=c.category,
                             placement=c.placement,
                             created_at=self._now(),
+                            marker=c.marker,
+                            suggestion=c.suggestion,
+                            agreement_id=agreed.get(c.fingerprint),
                         )
                     )
                     known.add(c.fingerprint)
+            pull = s.get(PullRequest, run.pull_request_id)
+            if pull is not None and pull.next_poll_at is None and pull.polled_at is None:
+                pull.next_poll_at = self._now() + FIRST_POLL_AFTER  # reactions are polled from then on
 
     def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None:
         """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
@@ -266,7 +307,7 @@ class SqlStore:
                 }
                 for a, fa, b, fb in dict.fromkeys(pairs)
             ]
-            s.execute(_insert_ignoring_duplicates(s, Agreement, rows))
+            s.execute(insert_ignoring_duplicates(s, Agreement, rows))
 
     def record_installation(
         self,
@@ -300,11 +341,24 @@ class SqlStore:
         return run
 
 
-def _insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:
+def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite and PostgreSQL both have it)."""
     if s.get_bind().dialect.name == "postgresql":
         return pg_insert(table).values(rows).on_conflict_do_nothing()
     return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+
+
+def _agreements_of(s: Session, run: Run) -> dict[str, int]:
+    """The run's fingerprints that another contender also raised, each with one agreement row's id."""
+    rows = s.execute(
+        select(Agreement).where(Agreement.pull_request_id == run.pull_request_id, Agreement.head_sha == run.head_sha)
+    ).scalars()
+    found: dict[str, int] = {}
+    for a in rows:
+        for contender, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
+            if contender == run.contender:
+                found.setdefault(fp, a.id)
+    return found
 
 
 def _record(run: Run) -> RunRecord:

@@ -1,4 +1,5 @@
-"""The SQL schema: installations, repositories, pull requests, runs, posted comments and agreements.
+"""The SQL schema: installations, repositories, pull requests, runs, posted comments, agreements, and the
+acceptance data: signals, verdicts and harvest cursors.
 
 Unique keys make every write idempotent: a redelivered event or a retried task finds its row instead of adding
 one. Migrations in ``bot/migrations`` create exactly these tables (a test compares them).
@@ -46,6 +47,12 @@ class PullRequest(Base):
     number: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger, doc="Seeds the posting order, so position bias can be measured.")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(10), default="open", doc="open | closed | merged")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
 
 
 class Run(Base):
@@ -97,6 +104,9 @@ class Comment(Base):
     category: Mapped[str] = mapped_column(String(40))
     placement: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    marker: Mapped[str] = mapped_column(Text, default="")
+    suggestion: Mapped[str | None] = mapped_column(Text, nullable=True, doc="The committable suggestion, if any.")
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), nullable=True)
 
 
 class Agreement(Base):
@@ -136,3 +146,48 @@ class PullSnapshot(Base):
     head_sha: Mapped[str] = mapped_column(String(64))
     data_json: Mapped[str | None] = mapped_column(Text, nullable=True, doc="NULL while the fetching task works.")
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Signal(Base):
+    """One observed action on one posted comment (see ``bot.core.acceptance``). The natural key (comment, kind,
+    source id) makes a redelivered event, a repeated poll and a harvest of the same action one row."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("comment_id", "kind", "source_id", name="uq_signals_comment_kind_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_association: Mapped[str] = mapped_column(String(24))
+    actor_is_bot: Mapped[bool] = mapped_column(default=False)
+    value: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16), doc="webhook | poll | push | harvest")
+    source_id: Mapped[str] = mapped_column(String(100), doc="GitHub's id of the action: reaction, comment, thread")
+    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Verdict(Base):
+    """What the signals mean for one comment, recomputed whenever they change."""
+
+    __tablename__ = "verdicts"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(10), index=True)
+    rule: Mapped[str] = mapped_column(String(24))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    definition: Mapped[str] = mapped_column(String(24))
+
+
+class HarvestCursor(Base):
+    """How far ``review-arena harvest`` got through a repository, so an interrupted harvest resumes."""
+
+    __tablename__ = "harvest_cursors"
+
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), primary_key=True)
+    done_through: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pending_json: Mapped[str] = mapped_column(Text, default="[]", doc="Pull numbers listed but not yet harvested.")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -269,7 +269,7 @@ def test_payload_sent_with_memory_log_is_queued(serve: Callable[..., httpx.Clien
 
 def test_the_reviewed_actions_are_configurable(serve: Callable[..., httpx.Client], queue: ListQueue) -> None:
     client = serve(review_actions=frozenset({"opened"}))
-    body = (EXAMPLES / "pull_request" / "synchronize.payload.json").read_bytes()
+    body = (EXAMPLES / "pull_request" / "ready_for_review.payload.json").read_bytes()
     response = post(client, body, headers("pull_request", body))
     assert response.json()["status"] == "ignored"
     assert queue.items == []

@@ -36,6 +36,14 @@ def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
         "task_default_queue": QUEUE,
         "task_ignore_result": True,
         "broker_connection_retry_on_startup": True,
+        "include": ["workers.tasks", "workers.tracking"],
+        # GitHub sends no reaction webhook: the sweep sends the reaction polls that are due
+        "beat_schedule": {
+            "sweep-polls": {
+                "task": "workers.tracking.sweep_polls",
+                "schedule": float(environ.get("REVIEW_ARENA_SWEEP_S") or 300),
+            }
+        },
     }
 
 

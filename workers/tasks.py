@@ -9,12 +9,13 @@ run store and the summary markers make a retry, or a redelivery after ``acks_lat
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import os
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from github import Github, GithubException
 
@@ -22,6 +23,7 @@ from bot import config
 from bot.celery_queue import CeleryQueue
 from bot.core.config import Settings
 from bot.core.pr_ref import PullRef
+from bot.core.signal_events import PullStateChanged, PushTracked
 from bot.errors import ConfigError, Transient
 from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
 from bot.github_app import AppCredentials, InstallationClients, load_credentials
@@ -43,6 +45,7 @@ __all__ = [
     "run_review_contender",
 ]
 MAX_RETRIES = 5
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=8)
@@ -97,6 +100,8 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
     template = load_template(settings.review.prompt_version)
 
     async def go() -> Result:
+        # this loop runs one review and nothing else: its blocking calls run in this thread, not a second one
+        asyncio.get_running_loop().set_default_executor(_InThread())
         async with OpenAIModel(found, api_key=api_key) as model:
             return await review_pull_for_contender(
                 task,
@@ -111,6 +116,20 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
             )
 
     return asyncio.run(go())
+
+
+class _InThread(concurrent.futures.ThreadPoolExecutor):
+    """Runs a submitted call at once in the calling thread: the task's thread already waits on it, and a second
+    thread would only add two thread switches per store or GitHub call. (asyncio takes only a
+    ``ThreadPoolExecutor`` as a loop's default; this one never starts a thread.)"""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the awaiting coroutine gets it, as from a pool thread
+            future.set_exception(exc)
+        return future
 
 
 def _review_contender(
@@ -132,6 +151,7 @@ def _review_contender(
         body=str(given.get("body", "")),
         default_branch=str(given.get("default_branch", "")),
         draft=bool(given.get("draft")),
+        author=str(given.get("author", "")),
     )
     task = PullTask(
         owner=owner,
@@ -170,6 +190,12 @@ def run_review_pull(
     """Fan one webhook's review out to one ``review_contender`` task per active contender, with one seed."""
     queue = CeleryQueue(_producer(broker_url(environ)), settings=settings_for(environ))
     queue.review(installation_id, owner, repo, number, head_sha, context=context)
+    author = str(context.get("author", ""))
+    if context.get("before"):  # the new commits may address comments on earlier heads
+        before = str(context["before"])
+        queue.enqueue(PushTracked(installation_id, owner, repo, number, author, before=before, after=head_sha))
+    if context.get("action") == "reopened":
+        queue.enqueue(PullStateChanged(installation_id, owner, repo, number, author, state="open"))
     return len(queue.settings.active())
 
 

@@ -62,6 +62,26 @@ class ReviewConfig(_Strict):
     parallel_chunks: int = Field(4, ge=1, le=32, description="Model calls in flight per contender.")
 
 
+class AcceptanceConfig(_Strict):
+    """Who counts as a maintainer, and how long signals are collected (see the README's acceptance rules)."""
+
+    trusted_associations: tuple[str, ...] = Field(
+        ("OWNER", "MEMBER", "COLLABORATOR"), min_length=1, description="Author associations whose signals count."
+    )
+    count_pr_author: bool = Field(False, description="Count the pull request author's own reactions and replies.")
+    ignore_after_days: float = Field(7.0, ge=0, description="After close, a comment with no signal is 'ignored'.")
+    poll_stop_after_days: float = Field(14.0, ge=0, description="Stop polling reactions this long after close.")
+    bot_logins: tuple[str, ...] = Field(
+        (), description="The bot accounts that post reviews (e.g. 'my-arena[bot]'); empty: any bot account."
+    )
+
+    @model_validator(mode="after")
+    def _poll_outlasts_window(self) -> AcceptanceConfig:
+        if self.poll_stop_after_days < self.ignore_after_days:
+            raise ValueError("poll_stop_after_days must be at least ignore_after_days, or late signals are missed")
+        return self
+
+
 class Settings(_Strict):
     """The server-level (or CLI) configuration."""
 
@@ -73,6 +93,7 @@ class Settings(_Strict):
         ("opened", "reopened", "ready_for_review", "synchronize"),
         description="The pull_request actions that start a review (server level).",
     )
+    acceptance: AcceptanceConfig = AcceptanceConfig()
 
     @model_validator(mode="after")
     def _names_are_known(self) -> Settings:

@@ -22,6 +22,7 @@ from bot.core.comments import (
     review_comment,
 )
 from bot.core.outcome import ArenaReport, ContenderOutcome
+from bot.core.run_data import render_run_data, run_data_of
 
 GITHUB_BODY_LIMIT = 65_536
 _BUDGET = GITHUB_BODY_LIMIT - 4_000
@@ -70,7 +71,8 @@ def summary_body(outcome: ContenderOutcome, report: ArenaReport) -> str:
     )
     sections.append(footer(ctx))
     body = _fit("\n\n".join(sections))
-    return body + "\n" + Marker("summary", ctx.contender, ctx.run_id, ctx.head_sha, "-").render()
+    data = render_run_data(run_data_of(outcome, prompt_version=report.prompt_version))
+    return body + "\n" + data + "\n" + Marker("summary", ctx.contender, ctx.run_id, ctx.head_sha, "-").render()
 
 
 def _headline(outcome: ContenderOutcome) -> str:

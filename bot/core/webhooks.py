@@ -12,8 +12,10 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
+from bot.core.payload import installation_of, payload_field, repository_of
+from bot.core.signal_events import SignalEvent, route_pull_state, route_push, route_review_comment, route_thread
 from bot.errors import WebhookError
 
 MAX_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB and does not deliver larger ones.
@@ -47,6 +49,8 @@ class ReviewPull:
     body: str = ""
     default_branch: str = ""
     draft: bool = False
+    author: str = ""
+    before: str = ""  # synchronize: the previous head, whose comments the new commits may address
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class Ignore:
     reason: str
 
 
-Decision = ReviewPull | Command | RecordInstallation | Pong | Ignore
+Decision = ReviewPull | Command | RecordInstallation | Pong | Ignore | SignalEvent
 
 
 def verify_signature(body: bytes, *, signature: str | None, secret: str) -> None:
@@ -148,28 +152,36 @@ def route(
         return _route_comment(delivery)
     if delivery.event in ("installation", "installation_repositories"):
         return _route_installation(delivery)
+    if delivery.event == "pull_request_review_thread":
+        return route_thread(delivery.payload, delivery.action) or Ignore(f"thread action {delivery.action!r}")
+    if delivery.event == "pull_request_review_comment":
+        reply = route_review_comment(delivery.payload, delivery.action)
+        return reply or Ignore("review comment is not a new reply")
     return Ignore(f"event {delivery.event!r} is not handled")
 
 
 def _route_pull_request(delivery: Delivery, *, review_actions: frozenset[str], review_drafts: bool) -> Decision:
     payload, action = delivery.payload, delivery.action
     if action not in review_actions:
-        return Ignore(f"pull_request action {action!r} does not start a review")
-    draft = _field(payload, "pull_request", "draft", kind=bool, default=False)
+        tracked = route_pull_state(payload, action) or route_push(payload, action)
+        return tracked or Ignore(f"pull_request action {action!r} does not start a review")
+    draft = payload_field(payload, "pull_request", "draft", kind=bool, default=False)
     if draft and action != "ready_for_review" and not review_drafts:
-        return Ignore("pull request is a draft")
-    owner, repo = _repository(payload)
+        return route_push(payload, action) or Ignore("pull request is a draft")
+    owner, repo = repository_of(payload)
     return ReviewPull(
-        installation_id=_installation_id(payload),
+        installation_id=installation_of(payload),
         owner=owner,
         repo=repo,
-        number=_field(payload, "pull_request", "number", kind=int),
-        head_sha=_field(payload, "pull_request", "head", "sha", kind=str),
+        number=payload_field(payload, "pull_request", "number", kind=int),
+        head_sha=payload_field(payload, "pull_request", "head", "sha", kind=str),
         action=action,
-        title=_field(payload, "pull_request", "title", kind=str, default=""),
-        body=_field(payload, "pull_request", "body", kind=str, default=""),
-        default_branch=_field(payload, "repository", "default_branch", kind=str, default=""),
+        title=payload_field(payload, "pull_request", "title", kind=str, default=""),
+        body=payload_field(payload, "pull_request", "body", kind=str, default=""),
+        default_branch=payload_field(payload, "repository", "default_branch", kind=str, default=""),
         draft=draft and action != "ready_for_review",
+        author=payload_field(payload, "pull_request", "user", "login", kind=str, default=""),
+        before=payload_field(payload, "before", kind=str, default="") if action == "synchronize" else "",
     )
 
 
@@ -177,30 +189,30 @@ def _route_comment(delivery: Delivery) -> Decision:
     payload = delivery.payload
     if delivery.action != "created":
         return Ignore(f"issue_comment action {delivery.action!r} is not a command")
-    if not isinstance(_field(payload, "issue", kind=dict).get("pull_request"), dict):
+    if not isinstance(payload_field(payload, "issue", kind=dict).get("pull_request"), dict):
         return Ignore("comment is on an issue, not a pull request")
-    if _field(payload, "comment", "user", "type", kind=str) == "Bot":
+    if payload_field(payload, "comment", "user", "type", kind=str) == "Bot":
         return Ignore("comment was written by a bot")
-    body = _field(payload, "comment", "body", kind=str, default="")
+    body = payload_field(payload, "comment", "body", kind=str, default="")
     if not body.startswith(COMMAND_PREFIX):
         return Ignore("comment is not an /arena command")
     words = body[len(COMMAND_PREFIX) :].split("\n", 1)[0].split()
     if not words or words[0] not in COMMANDS:
         return Ignore(f"unknown /arena command; known: {', '.join(sorted(COMMANDS))}")
-    association = _field(payload, "comment", "author_association", kind=str, default="NONE")
+    association = payload_field(payload, "comment", "author_association", kind=str, default="NONE")
     if words[0] in COSTLY_COMMANDS and association not in TRUSTED_ASSOCIATIONS:
         return Ignore(f"/arena {words[0]} needs write access (author association {association})")
-    owner, repo = _repository(payload)
+    owner, repo = repository_of(payload)
     return Command(
         name=words[0],
         args=tuple(words[1:]),
-        installation_id=_installation_id(payload),
+        installation_id=installation_of(payload),
         owner=owner,
         repo=repo,
-        number=_field(payload, "issue", "number", kind=int),
-        comment_id=_field(payload, "comment", "id", kind=int),
-        author=_field(payload, "comment", "user", "login", kind=str),
-        author_association=_field(payload, "comment", "author_association", kind=str, default="NONE"),
+        number=payload_field(payload, "issue", "number", kind=int),
+        comment_id=payload_field(payload, "comment", "id", kind=int),
+        author=payload_field(payload, "comment", "user", "login", kind=str),
+        author_association=payload_field(payload, "comment", "author_association", kind=str, default="NONE"),
     )
 
 
@@ -218,44 +230,14 @@ def _route_installation(delivery: Delivery) -> Decision:
     return RecordInstallation(
         event=delivery.event,
         action=action,
-        installation_id=_field(payload, "installation", "id", kind=int),
-        account=_field(payload, "installation", "account", "login", kind=str),
+        installation_id=payload_field(payload, "installation", "id", kind=int),
+        account=payload_field(payload, "installation", "account", "login", kind=str),
         repositories_added=added,
         repositories_removed=removed,
     )
-
-
-def _repository(payload: Mapping[str, Any]) -> tuple[str, str]:
-    return _field(payload, "repository", "owner", "login", kind=str), _field(payload, "repository", "name", kind=str)
-
-
-def _installation_id(payload: Mapping[str, Any]) -> int | None:
-    installation = payload.get("installation")
-    if installation is None:
-        return None
-    return _field(payload, "installation", "id", kind=int)
 
 
 def _repo_names(repositories: object) -> tuple[str, ...]:
     if not isinstance(repositories, list):
         return ()
     return tuple(r["full_name"] for r in repositories if isinstance(r, dict) and isinstance(r.get("full_name"), str))
-
-
-_MISSING = object()
-T = TypeVar("T")
-
-
-def _field(payload: Mapping[str, Any], *path: str, kind: type[T], default: T | object = _MISSING) -> T:
-    """``payload[path[0]][path[1]]...`` checked to be a ``kind``; a missing or mistyped field is a 400."""
-    value: object = payload
-    for key in path:
-        value = value.get(key, _MISSING) if isinstance(value, Mapping) else _MISSING
-    if value is _MISSING or value is None:
-        if default is not _MISSING:
-            return cast(T, default)
-        raise WebhookError(f"payload field {'.'.join(path)} is missing", status=400)
-    # bool is an int in Python; an id or number must not be a JSON true/false.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise WebhookError(f"payload field {'.'.join(path)} must be {kind.__name__}", status=400)
-    return value

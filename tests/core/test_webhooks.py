@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.signal_events import PullStateChanged, PushTracked, ReplyPosted, ThreadChanged
 from bot.core.webhooks import (
     Command,
     Delivery,
@@ -26,7 +27,15 @@ from bot.errors import WebhookError
 
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "webhooks" / "payload-examples"
 SECRET = "It's a Secret to Everybody"
-EVENTS = ("pull_request", "issue_comment", "installation", "installation_repositories", "ping")
+EVENTS = (
+    "pull_request",
+    "issue_comment",
+    "installation",
+    "installation_repositories",
+    "ping",
+    "pull_request_review_thread",
+    "pull_request_review_comment",
+)
 REVIEWED = {"opened", "reopened", "ready_for_review", "synchronize"}
 
 
@@ -56,7 +65,13 @@ def expected_type(event: str, payload: dict[str, Any]) -> type:
         return RecordInstallation
     if event == "pull_request" and action in REVIEWED and not payload["pull_request"]["draft"]:
         return ReviewPull
-    return Ignore  # every issue_comment example is on an issue, not a pull request
+    if event == "pull_request" and action == "closed":
+        return PullStateChanged
+    if event == "pull_request_review_thread":
+        return ThreadChanged
+    if event == "pull_request_review_comment" and action == "created" and payload["comment"].get("in_reply_to_id"):
+        return ReplyPosted
+    return Ignore  # every issue_comment example is on an issue, not a pull request; no example comment is a reply
 
 
 EXAMPLE_FILES = [(event, path.name) for event in EVENTS for path in sorted((EXAMPLES / event).glob("*.json"))]
@@ -170,6 +185,8 @@ def test_examples_cover_every_decision_type() -> None:
         Ignore,
         RecordInstallation,
         Pong,
+        PullStateChanged,
+        ThreadChanged,
     }
 
 
@@ -186,6 +203,7 @@ def test_opened_pull_request_names_repo_number_head_title_and_default_branch() -
         title="Update the README with new information.",
         body=payload["pull_request"]["body"],
         default_branch="master",
+        author="Codertocat",
     )
 
 
@@ -222,8 +240,29 @@ def test_ready_for_review_reviews_even_if_payload_says_draft() -> None:
 
 
 def test_review_actions_are_configurable() -> None:
-    payload = load("pull_request", "synchronize.payload.json")
+    payload = load("pull_request", "ready_for_review.payload.json")
     assert isinstance(route(delivery("pull_request", payload), review_actions=frozenset({"opened"})), Ignore)
+
+
+def test_a_push_that_starts_no_review_is_still_tracked_for_acceptance() -> None:
+    payload = load("pull_request", "synchronize.payload.json")
+    decision = route(delivery("pull_request", payload), review_actions=frozenset({"opened"}))
+    assert decision == PushTracked(
+        installation_id=1,
+        owner="Codertocat",
+        repo="Hello-World",
+        number=2,
+        author="Codertocat",
+        before=payload["before"],
+        after=payload["after"],
+    )
+
+
+def test_a_reviewed_push_carries_the_previous_head() -> None:
+    payload = load("pull_request", "synchronize.payload.json")
+    decision = route(delivery("pull_request", payload))
+    assert isinstance(decision, ReviewPull)
+    assert (decision.action, decision.before) == ("synchronize", payload["before"])
 
 
 def test_malformed_pull_request_payload_is_a_400() -> None:

@@ -62,6 +62,24 @@ _REPO_URLS = {
     "trees_url": "/git/trees{/sha}",
 }
 
+# Fields of a full pull request that list endpoints (`pull-request-simple`) leave out.
+_FULL_PULL_ONLY = frozenset(
+    {
+        "additions",
+        "changed_files",
+        "comments",
+        "commits",
+        "deletions",
+        "maintainer_can_modify",
+        "mergeable",
+        "mergeable_state",
+        "merged",
+        "merged_by",
+        "rebaseable",
+        "review_comments",
+    }
+)
+
 
 class CodeShapes:
     """GitHub-shaped JSON of code objects for one server (its API and web base URLs)."""
@@ -240,6 +258,10 @@ class CodeShapes:
             "changed_files": len(pr.files),
         }
 
+    def pull_simple(self, pr: PullRequest) -> dict[str, Any]:
+        """A pull request as `GET /pulls` lists it: no `merged`, counts or mergeability."""
+        return {key: value for key, value in self.pull(pr).items() if key not in _FULL_PULL_ONLY}
+
     def file(self, repo: Repository, ref: str, entry: FileDiff) -> dict[str, Any]:
         path = quote(entry.filename)
         blob = entry.old_blob if entry.status == "removed" else entry.new_blob
@@ -309,11 +331,20 @@ class CodeShapes:
         return body
 
     def compare(
-        self, repo: Repository, base: str, head: str, commits: list[Commit], files: list[FileDiff]
+        self,
+        repo: Repository,
+        base: str,
+        head: str,
+        commits: list[Commit],
+        files: list[FileDiff] | None,
+        *,
+        total: int | None = None,
     ) -> dict[str, Any]:
+        """A comparison showing `commits` (one page of `total`) and `files` (None: a later page, without files)."""
         base_commit = self.state.commits.get(base) or Commit(base, "base", [], [], repo.owner)
         html = f"{self.web}/{repo.full_name}/compare/{base}...{head}"
-        return {
+        total = len(commits) if total is None else total
+        body = {
             "url": f"{self.repo_api(repo)}/compare/{base}...{head}",
             "html_url": html,
             "permalink_url": html,
@@ -321,13 +352,15 @@ class CodeShapes:
             "patch_url": f"{html}.patch",
             "base_commit": self.commit(repo, base_commit, with_files=False),
             "merge_base_commit": self.commit(repo, base_commit, with_files=False),
-            "status": "ahead" if commits else "identical",
-            "ahead_by": len(commits),
+            "status": "ahead" if total else "identical",
+            "ahead_by": total,
             "behind_by": 0,
-            "total_commits": len(commits),
+            "total_commits": total,
             "commits": [self.commit(repo, c, with_files=False) for c in commits],
-            "files": [self.file(repo, head, f) for f in files],
         }
+        if files is not None:
+            body["files"] = [self.file(repo, head, f) for f in files]
+        return body
 
     def content(self, repo: Repository, path: str, ref: str, data: bytes | None) -> dict[str, Any]:
         """A file (`data` given) or a directory entry without content (`data` None)."""

@@ -1,5 +1,6 @@
 """JSON shapes of conversations and the App for the fake GitHub: owns reviews, review comments, issue comments,
-reactions (with the per-comment rollup), installations, installation tokens and `/rate_limit` bodies.
+reactions (with the per-comment rollup), collaborator permissions, installations, installation tokens and
+`/rate_limit` bodies.
 
 `Renderer` extends `CodeShapes` (github_payloads.py: users, repositories, pull requests, files, commits,
 contents) so the server needs one object for every REST shape.
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .github_models import Installation, IssueComment, Reaction, Review, ReviewComment
+from .github_models import Installation, IssueComment, Reaction, Review, ReviewComment, User
 from .github_payloads import CodeShapes
 from .github_rules import REACTIONS, node_id
+
+ROLES = ("none", "read", "triage", "write", "maintain", "admin")  # weakest first
+# `permission` holds the legacy base role: maintain reads as write and triage as read (`role_name` keeps them).
+_LEGACY = {"maintain": "write", "triage": "read"}
 
 
 class Renderer(CodeShapes):
@@ -105,6 +110,18 @@ class Renderer(CodeShapes):
             "content": reaction.content,
             "created_at": reaction.created_at,
         }
+
+    def collaborator_permission(self, user: User, role: str) -> dict[str, Any]:
+        """`GET /collaborators/{username}/permission` for someone with `role` (a name from `ROLES`)."""
+        rank = ROLES.index(role) if role in ROLES else ROLES.index("read")
+        grants = {"pull": 1, "triage": 2, "push": 3, "maintain": 4, "admin": 5}
+        collaborator = {
+            **self.user(user),
+            "permissions": {name: rank >= needed for name, needed in grants.items()},
+            "role_name": role,
+        }
+        permission = _LEGACY.get(role, role if role in ROLES else "read")
+        return {"permission": permission, "role_name": role, "user": collaborator}
 
     def installation(self, inst: Installation) -> dict[str, Any]:
         return {

@@ -5,8 +5,11 @@ The table (github_routes_review.py) lists (method, path pattern, handler, creden
 Paths arrive without the optional `/api/v3` prefix, with `/repositories/{id}/…` already rewritten to
 `/repos/{owner}/{repo}/…`. Lists paginate with `per_page` (default 30, max 100) and `page` and answer a
 `Link` header (`rel="prev|next|last|first"`, pointing at `/repositories/{id}/…` as GitHub does); PR files
-stop at 3000. Installation tokens see only their installation's repositories (others are 404) and need write
-permission to post (else 403 "Resource not accessible by integration").
+stop at 3000. `GET /pulls` sorts by `created` (the default) or `updated` (`popularity` and `long-running` fall
+back to `created`), in `direction` (default `desc` for `created`, else `asc`, as GitHub documents), and lists the
+`pull-request-simple` shape. Compare pages its commits (the last 250 without paging parameters) and lists at most
+300 files, on the first page only. Installation tokens see only their installation's repositories (others are
+404) and need write permission to post (else 403 "Resource not accessible by integration").
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .github_auth import AuthRegistry, Principal
-from .github_models import ApiError, Repository, not_found
+from .github_models import ApiError, Commit, Repository, not_found
 from .github_payloads import CodeShapes
 from .github_state import GitHubState
 
 MAX_PR_FILES = 3000
+MAX_COMPARE_FILES = 300
+MAX_COMPARE_COMMITS = 250
 PAT_REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
 PAT_NUMBER = r"(?P<number>\d+)"
 PAT_ID = r"(?P<id>\d+)"
@@ -143,11 +148,15 @@ class RouteBase:
 
     def list_pulls(self, req: Request, m: re.Match[str]) -> Reply:
         repo, wanted = self.repo(req, m), req.arg("state", "open")
+        sort = req.arg("sort", "created")
+        by_updated = sort == "updated"
+        descending = req.arg("direction", "desc" if sort == "created" else "asc") == "desc"
         pulls = sorted(
             (p for p in self.state.pulls.values() if p.repo is repo and wanted in ("all", p.state)),
-            key=lambda p: -p.number,
+            key=lambda p: (p.updated_at, p.number) if by_updated else (p.number,),
+            reverse=descending,
         )
-        return self.listing(req, pulls, self.r.pull)
+        return self.listing(req, pulls, self.r.pull_simple)
 
     def get_pull(self, req: Request, m: re.Match[str]) -> Reply:
         pr = self._pr(req, m)
@@ -196,14 +205,32 @@ class RouteBase:
             raise not_found("https://docs.github.com/rest/commits/commits#compare-two-commits")
         base, head = (p.split(":", 1)[-1] for p in parts)
         files = self.state.compares.get((repo.full_name.lower(), base, head))
-        commits = [self.state.commits[head]] if head in self.state.commits else []
+        commits = self._commits_between(base, head)
         if files is None:
             for pr in self.state.pulls.values():
                 if pr.repo is repo and base in (pr.base_sha, pr.base_ref) and head in (pr.head_sha, pr.head_ref):
                     files, commits = pr.files, [self.state.commits[sha] for sha in pr.commits]
         if files is None:
             raise not_found("https://docs.github.com/rest/commits/commits#compare-two-commits")
-        return Reply(200, self.r.compare(repo, base, head, commits, files))
+        headers: dict[str, str] = {}
+        if req.arg("page") is None and req.arg("per_page") is None:
+            shown = commits[-MAX_COMPARE_COMMITS:]
+        else:
+            shown, headers = self.page(req, commits)
+        page = req.arg("page") or "1"
+        later_page = page.isdigit() and int(page) > 1  # GitHub lists the files on the first page only
+        shown_files = None if later_page else files[:MAX_COMPARE_FILES]
+        return Reply(200, self.r.compare(repo, base, head, shown, shown_files, total=len(commits)), headers)
+
+    def _commits_between(self, base: str, head: str) -> list[Commit]:
+        """Known commits from `head` back along first parents until `base` (exclusive), oldest first."""
+        chain: list[Commit] = []
+        sha = head
+        while sha != base and sha in self.state.commits and len(chain) < 10_000:
+            commit = self.state.commits[sha]
+            chain.append(commit)
+            sha = commit.parents[0] if commit.parents else base
+        return chain[::-1]
 
     def contents(self, req: Request, m: re.Match[str]) -> Reply:
         repo = self.repo(req, m)

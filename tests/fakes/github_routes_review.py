@@ -1,5 +1,6 @@
 """REST routes of the fake GitHub, part 2: owns the endpoint table and the App, rate-limit, GraphQL, review,
-review-comment, issue-comment and reaction endpoints (`Routes` extends `RouteBase` from github_routes.py).
+review-comment, issue-comment, reaction and collaborator-permission endpoints (`Routes` extends `RouteBase` from
+github_routes.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Routes(RouteBase):
             ("PATCH", rf"{repo}/issues/comments/{ident}", self.edit_issue_comment),
             ("GET", rf"{repo}/issues/comments/{ident}/reactions", self.list_reactions),
             ("POST", rf"{repo}/issues/comments/{ident}/reactions", self.create_reaction),
+            ("GET", rf"{repo}/collaborators/(?P<username>[^/]+)/permission", self.collaborator_permission),
             ("GET", rf"{repo}/commits/(?P<ref>.+)", self.get_commit),
             ("GET", rf"{repo}/compare/(?P<basehead>.+)", self.compare),
             ("GET", rf"{repo}/contents(?:/(?P<path>.*))?", self.contents),
@@ -242,6 +244,17 @@ class Routes(RouteBase):
         user = self.writer(req, "pull_requests" if subject == "pull_comment" else "issues")
         reaction, created = rules.create_reaction(self.state, subject, subject_id, user, _object(req.body))
         return Reply(201 if created else 200, self.rr.reaction(reaction))
+
+    # ---- collaborators -------------------------------------------------------------------------------------
+    def collaborator_permission(self, req: Request, m: re.Match[str]) -> Reply:
+        """Anyone's role on the repository (see `GitHubState.role`); a login GitHub does not know is 404."""
+        repo = self.repo(req, m)
+        user = self.state.users.get(m["username"].lower())
+        if user is None:
+            raise not_found(
+                "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"
+            )
+        return Reply(200, self.rr.collaborator_permission(user, self.state.role(repo, user)))
 
 
 def _object(body: Any) -> dict[str, Any]:

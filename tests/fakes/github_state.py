@@ -1,6 +1,6 @@
 """In-memory store of the fake GitHub: owns the collections of records and the thread-safe helpers tests use to
-seed them (repositories, files, pull requests from diff text, installations) and to act as people (issue
-comments, reactions, resolving threads, pushes that make threads outdated).
+seed them (repositories, files, pull requests from diff text, installations, people's repository roles) and to
+act as people (issue comments, reactions, resolving threads, pushes that make threads outdated).
 
 Every public method takes `GitHubState.lock` (re-entrant); the HTTP layer holds the same lock while it handles a
 request, so a test reading `state.reviews` never sees a half-applied request. Record types live in
@@ -49,6 +49,7 @@ class GitHubState:
         self.reactions: list[Reaction] = []
         self.installations: dict[int, Installation] = {}
         self.associations: dict[tuple[str, str], str] = {}  # (repo full name lower, login lower) -> value
+        self.roles: dict[tuple[str, str], str] = {}  # (repo full name lower, login lower) -> role
         self.app_id: int | None = None
         self.app_slug = "review-arena"
         self.app_name = "Review Arena"
@@ -127,8 +128,10 @@ class GitHubState:
         author_association: str = "CONTRIBUTOR",
         head_owner: str | None = None,
         head_files: dict[str, str | bytes] | None = None,
+        updated_at: str | None = None,
     ) -> PullRequest:
-        """Create (or replace) PR #number whose changes are `diff_text`, split into files like GitHub does."""
+        """Create (or replace) PR #number whose changes are `diff_text`, split into files like GitHub does
+        (`updated_at` as GitHub writes it, default now; a closed PR's `closed_at` is the same time)."""
         with self.lock:
             base_repo = self.add_repository(owner, repo)
             head_repo = base_repo
@@ -163,6 +166,8 @@ class GitHubState:
                 commits=[head_sha],
                 snapshots={head_sha: files},
             )
+            if updated_at is not None:
+                pr.updated_at = updated_at
             self.pulls[(base_repo.full_name.lower(), number)] = pr
             self.set_author_association(owner, repo, user, author_association)
             for path, content in (head_files or {}).items():
@@ -240,7 +245,28 @@ class GitHubState:
 
     def set_author_association(self, owner: str, repo: str, login: str, value: str) -> None:
         with self.lock:
+            self.user(login)
             self.associations[(f"{owner}/{repo}".lower(), login.lower())] = value
+
+    def set_role(self, owner: str, repo: str, login: str, role: str) -> None:
+        """Give `login` a role on the repository: admin, maintain, write, triage, read or none."""
+        with self.lock:
+            self.user(login)
+            self.roles[(f"{owner}/{repo}".lower(), login.lower())] = role
+
+    def role(self, repo: Repository, user: User) -> str:
+        """`user`'s role on `repo`: as set, else admin for the owner (association OWNER), write for MEMBER and
+        COLLABORATOR, and otherwise read on a public repository, none on a private one."""
+        with self.lock:
+            found = self.roles.get((repo.full_name.lower(), user.login.lower()))
+            if found is not None:
+                return found
+            association = self.association(repo, user)
+            if association == "OWNER":
+                return "admin"
+            if association in ("MEMBER", "COLLABORATOR"):
+                return "write"
+            return "none" if repo.private else "read"
 
     def association(self, repo: Repository, user: User) -> str:
         with self.lock:

@@ -5,14 +5,17 @@ OpenAPI 3.0, so its schemas are converted once to JSON Schema (draft 2020-12): `
 list (or an `anyOf` with null), `example(s)`, `discriminator` and `x-*` keys are dropped, and every
 `#/components/...` reference is rewritten to point into one `referencing` resource holding the converted
 components. `_NULLABLE_FIXES` lists the few fields GitHub really sends as null where the description says
-integer. `check_response` / `check_request_body` find the operation by matching a concrete path such as
-`/repos/o/r/pulls/5/files` against the spec's templates and return a list of readable violations
-(empty when the body conforms). Formats: `date-time` and `uri` are checked; others are ignored.
+integer. Operations the bot uses that the subset lacks (`_GRAFTED_PATHS`) are copied, with the components they
+reference, from the full description stored next to it. `check_response` / `check_request_body` find the
+operation by matching a concrete path such as `/repos/o/r/pulls/5/files` against the spec's templates and
+return a list of readable violations (empty when the body conforms). Formats: `date-time` and `uri` are checked;
+others are ignored.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import os
 import re
@@ -26,6 +29,8 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_ENV = "GITHUB_OPENAPI_SUBSET"
 _DEFAULT_SPEC = Path("/work/shared/data/openapi/api.github.com.subset-pr-review-bot.json")
+_FULL_SPEC_NAME = "octokit-openapi-23.0.2.api.github.com.json.gz"
+_GRAFTED_PATHS = ("/repos/{owner}/{repo}/collaborators/{username}/permission",)
 _ROOT_URI = "urn:github-openapi-subset"
 _DROP_KEYS = {"example", "examples", "discriminator", "xml", "externalDocs", "deprecated"}
 _MULTI_SEGMENT_PARAMS = {"path", "ref", "basehead"}
@@ -80,6 +85,37 @@ def to_json_schema(node: Any) -> Any:
     return out
 
 
+def _refs(node: Any) -> list[str]:
+    """Every `$ref` string inside a spec node."""
+    if isinstance(node, list):
+        return [ref for item in node for ref in _refs(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+    return own + [ref for key, value in node.items() if key != "$ref" for ref in _refs(value)]
+
+
+def graft_paths(spec: dict[str, Any], full_spec: Path, templates: tuple[str, ...] = _GRAFTED_PATHS) -> None:
+    """Copy the path items `templates` the spec lacks from `full_spec` (gzipped JSON), with every component they
+    reference directly or transitively; nothing happens when the spec has them all or `full_spec` is absent."""
+    missing = [t for t in templates if t not in spec["paths"]]
+    if not missing or not full_spec.is_file():
+        return
+    with gzip.open(full_spec, "rt", encoding="utf-8") as handle:
+        full = json.load(handle)
+    components = spec.setdefault("components", {})
+    pending: list[Any] = []
+    for template in missing:
+        spec["paths"][template] = full["paths"][template]
+        pending.append(full["paths"][template])
+    while pending:
+        for ref in _refs(pending.pop()):
+            section, name = ref.split("/")[-2:]
+            if name not in components.setdefault(section, {}):
+                components[section][name] = full["components"][section][name]
+                pending.append(components[section][name])
+
+
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
     pattern = ""
@@ -109,8 +145,10 @@ class OpenApiChecker:
     """Validates request and response bodies of concrete API calls against the subset spec."""
 
     def __init__(self, path: Path | None = None) -> None:
-        with (path or spec_path()).open(encoding="utf-8") as handle:
+        path = path or spec_path()
+        with path.open(encoding="utf-8") as handle:
             spec = json.load(handle)
+        graft_paths(spec, path.with_name(_FULL_SPEC_NAME))
         self.paths: dict[str, dict[str, Any]] = spec["paths"]
         for name, fields in _NULLABLE_FIXES.items():
             properties = spec.get("components", {}).get("schemas", {}).get(name, {}).get("properties", {})

@@ -403,3 +403,72 @@ def test_foreign_commit_and_second_pending_review_are_refused(server: FakeGitHub
     assert flask_pr.create_review(body="draft").state == "PENDING"
     with pytest.raises(GithubException, match="one pending review"):
         flask_pr.create_review(body="another draft")
+
+
+def test_collaborator_permission_by_role_association_and_visibility(
+    server: FakeGitHubServer, client: Callable[..., Github]
+) -> None:
+    server.add_pull_request("pallets", "flask", 5, diff(FLASK_MEDIUM), author_association="COLLABORATOR")
+    server.state.set_role("pallets", "flask", "steward", "maintain")
+    server.state.user("passer-by")
+    repo = client().get_repo("pallets/flask")
+    legacy = {
+        login: repo.get_collaborator_permission(login) for login in ("pallets", "octocat", "steward", "passer-by")
+    }
+    assert legacy == {"pallets": "admin", "octocat": "write", "steward": "write", "passer-by": "read"}
+    assert repo.get_collaborator_role_name("steward") == "maintain"
+    _, body = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/collaborators/steward/permission")
+    assert body["user"]["login"] == "steward" and body["user"]["permissions"] == {
+        "pull": True,
+        "triage": True,
+        "push": True,
+        "maintain": True,
+        "admin": False,
+    }
+    with pytest.raises(UnknownObjectException):
+        repo.get_collaborator_permission("nobody-github-knows")
+    server.state.add_repository("acme", "secret", private=True)
+    assert client().get_repo("acme/secret").get_collaborator_permission("passer-by") == "none"
+
+
+def test_pull_list_sorts_by_update_and_lists_the_simple_shape(
+    server: FakeGitHubServer, client: Callable[..., Github]
+) -> None:
+    for number, day in ((1, 3), (2, 1), (3, 2)):
+        server.add_pull_request("o", "r", number, diff(FLASK_MEDIUM), updated_at=f"2020-01-0{day}T00:00:00Z")
+    repo = client().get_repo("o/r")
+    assert [p.number for p in repo.get_pulls()] == [3, 2, 1]
+    assert [p.number for p in repo.get_pulls(sort="updated")] == [2, 3, 1]
+    assert [p.number for p in repo.get_pulls(sort="updated", direction="desc")] == [1, 3, 2]
+    _, listed = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/pulls")
+    assert "merged" not in listed[0] and listed[0]["merged_at"] is None and listed[0]["updated_at"]
+
+
+def test_compare_pages_commits_and_lists_files_on_the_first_page_only(
+    server: FakeGitHubServer, client: Callable[..., Github]
+) -> None:
+    parent = "b" * 40
+    server.state.add_commit("o", "r", parent)
+    for n in range(260):
+        server.state.add_commit("o", "r", f"{n:040x}", message=f"step {n}", parents=[parent])
+        parent = f"{n:040x}"
+    server.state.add_compare("o", "r", "b" * 40, parent, diff(FLASK_MEDIUM))
+    url = f"{client().get_repo('o/r').url}/compare/{'b' * 40}...{parent}"
+    requester = client().requester
+    _, unpaged = requester.requestJsonAndCheck("GET", url)
+    assert unpaged["total_commits"] == 260 and len(unpaged["commits"]) == 250 and len(unpaged["files"]) == 7
+    assert unpaged["commits"][-1]["sha"] == parent
+    headers, first = requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100})
+    assert [c["commit"]["message"] for c in first["commits"]][:2] == ["step 0", "step 1"] and "files" in first
+    assert 'rel="next"' in headers["link"]
+    _, third = requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100, "page": 3})
+    assert len(third["commits"]) == 60 and "files" not in third
+    comparison = client().get_repo("o/r").compare("b" * 40, parent)
+    assert len(list(comparison.commits)) == 260
+
+
+def test_openapi_checker_grafts_operations_the_subset_lacks() -> None:
+    checker = openapi_check.default_checker()
+    path = "/repos/o/r/collaborators/someone/permission"
+    assert checker.find_template(path) == "/repos/{owner}/{repo}/collaborators/{username}/permission"
+    assert checker.check_response("GET", path, 200, {"permission": "write"})
