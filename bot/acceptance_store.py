@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.acceptance_tracking import Observed, PullKey, TrackedComment
 from bot.core.acceptance import DEFINITION_VERSION, Kind, Policy, PullFacts, classify
 from bot.core.acceptance import Signal as SignalValue
-from bot.storage import SqlAdapter, insert_ignoring_duplicates
+from bot.storage import SqlAdapter, insert_ignoring_duplicates, recount_runs
 from bot.storage_schema import Comment, PullRequest, Repository, Run, Signal, Verdict
 
 
@@ -154,6 +154,7 @@ class SqlAcceptanceStore(SqlAdapter):
                 .where(PullRequest.next_poll_at.is_not(None), PullRequest.next_poll_at <= now)
                 .order_by(PullRequest.next_poll_at)
                 .limit(limit)
+                .with_for_update(of=PullRequest, skip_locked=True)  # concurrent sweeps lease disjoint rows
             ).all()
             due = []
             for row, owner, name, installation in rows:
@@ -183,11 +184,14 @@ class SqlAcceptanceStore(SqlAdapter):
             ).all()
             signals = _signals_by_comment(s, [c.id for c in comments])
             counts: dict[str, int] = {}
+            runs: set[int] = set()
             for c in comments:
+                runs.add(c.run_pk)
                 posted = aware(c.created_at) or now
                 verdict = classify(signals.get(c.id, []), posted_at=posted, pull=facts, policy=policy, now=now)
                 _upsert_verdict(s, c.id, verdict.verdict, verdict.rule, verdict.at, now)
                 counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
+            recount_runs(s, sorted(runs))
             return counts
 
 
@@ -254,3 +258,4 @@ def _upsert_verdict(
     values["definition"] = DEFINITION_VERSION
     s.execute(insert_ignoring_duplicates(s, Verdict, [{"comment_id": comment_id, **values}]))
     s.execute(update(Verdict).where(Verdict.comment_id == comment_id).values(**values))
+    s.execute(update(Comment).where(Comment.id == comment_id).values(verdict=verdict))

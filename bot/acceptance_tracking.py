@@ -181,7 +181,7 @@ class Tracker:
                 continue
             association = "NONE" if r.user_is_bot else self.association(pull, r.user)
             signal = Signal(kind, r.user, association, r.created_at, actor_is_bot=r.user_is_bot)
-            found.append(Observed(pk, signal, "poll", f"reaction:{r.id}"))
+            found.append(Observed(pk, signal, self.source, f"reaction:{r.id}"))
         self.store.retract_missing(pk, kinds=REACTION_KINDS, keep={o.source_id for o in found}, at=now)
         return found
 

@@ -29,7 +29,10 @@ class ReviewCommentData:
     side: str
     original_commit_id: str
     in_reply_to: int | None = None
-    thumbs: int = 0  # 👍 plus 👎 in the comment's reaction rollup: 0 means no reaction to list
+    thumbs: int = 0
+    # the lines in the commented commit: ``line`` follows later pushes, and is None once the comment is outdated
+    original_line: int | None = None
+    original_start_line: int | None = None  # 👍 plus 👎 in the comment's reaction rollup: 0 means no reaction to list
 
 
 @dataclass(frozen=True, slots=True)

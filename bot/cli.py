@@ -193,10 +193,12 @@ def _settings_only(config_path: str | None) -> Settings:
 
 def _register_service_commands() -> None:
     from bot.app_register import app_group
+    from bot.cli_harvest import harvest
     from bot.cli_service import register
 
     register(main)
     main.add_command(app_group)
+    main.add_command(harvest)
 
 
 _register_service_commands()

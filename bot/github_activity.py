@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import requests
 from github import Github, GithubException
 
 from bot.activity import CommitData, CompareData, PullData, ReactionData, ReviewCommentData, ReviewData, ThreadData
@@ -68,6 +69,8 @@ class GithubActivity:
             if exc.status == 404:
                 return "none"
             raise translate(exc, what=f"{login}'s permission on {owner}/{repo}") from exc
+        except requests.RequestException as exc:  # GithubRetry gave up, or GitHub is unreachable
+            raise unreachable(exc) from exc
         return permission_of(data)
 
     def compare(self, owner: str, repo: str, base: str, head: str) -> CompareData:
@@ -99,6 +102,8 @@ class GithubActivity:
             _, data = self._requester.requestJsonAndCheck("GET", f"{_repo_path(owner, repo)}/pulls/{number}")
         except GithubException as exc:
             raise translate(exc, what=f"pull request {owner}/{repo}#{number}") from exc
+        except requests.RequestException as exc:  # GithubRetry gave up, or GitHub is unreachable
+            raise unreachable(exc) from exc
         return pull_of(data)
 
     def pulls(self, owner: str, repo: str, *, since: datetime | None) -> Iterator[PullData]:
@@ -120,6 +125,8 @@ class GithubActivity:
                 headers, data = self._requester.requestJsonAndCheck("GET", url, parameters=parameters)
             except GithubException as exc:
                 raise translate(exc, what=what) from exc
+            except requests.RequestException as exc:  # GithubRetry gave up, or GitHub is unreachable
+                raise unreachable(exc) from exc
             yield data
             url, parameters = next_link(headers.get("link")), None
 
@@ -132,7 +139,13 @@ class GithubActivity:
             _, body = self._requester.graphql_query(THREADS_QUERY, variables)
         except GithubException as exc:
             raise graphql_error(exc, what=what) from exc
+        except requests.RequestException as exc:  # GithubRetry gave up, or GitHub is unreachable
+            raise unreachable(exc) from exc
         return body["data"]
+
+
+def unreachable(exc: requests.RequestException) -> TransientGitHubError:
+    return TransientGitHubError(f"GitHub could not be reached or kept failing ({exc}); try again later")
 
 
 # ---- pure conversions -----------------------------------------------------------------------------------------
@@ -175,6 +188,8 @@ def review_comment_of(item: Mapping[str, Any]) -> ReviewCommentData:
         original_commit_id=item.get("original_commit_id") or "",
         in_reply_to=item.get("in_reply_to_id"),
         thumbs=int(rollup.get("+1", 0)) + int(rollup.get("-1", 0)),
+        original_line=item.get("original_line"),
+        original_start_line=item.get("original_start_line"),
     )
 
 

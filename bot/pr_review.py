@@ -143,7 +143,9 @@ async def review_pull_for_contender(
     if _should_retry(outcome, task):
         await asyncio.to_thread(store.set_status, run.run_id, "pending")
         raise TransientModelError(f"contender '{contender.name}' failed transiently: {outcome.error}")
-    await asyncio.to_thread(store.save_review, run.run_id, summarise(outcome), spots_of(outcome))
+    await asyncio.to_thread(
+        store.save_review, run.run_id, summarise(outcome, files_reviewed=len(report.reviewed)), spots_of(outcome)
+    )
     peers = await _wait(store, task.key, timing, lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
     pairs = agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
     await asyncio.to_thread(store.record_agreements, task.key, [(a, fa, b, fb) for a, fa, b, fb in pairs])
@@ -254,7 +256,7 @@ def _also_raised(pairs: Sequence[tuple[str, str, str, str]], me: str, settings: 
     return {fp: tuple(dict.fromkeys(names)) for fp, names in raised.items()}
 
 
-def summarise(outcome: ContenderOutcome) -> RunSummary:
+def summarise(outcome: ContenderOutcome, *, files_reviewed: int = 0) -> RunSummary:
     u = outcome.usage
     return RunSummary(
         status="failed" if outcome.status == "failed" else "reviewed",
@@ -266,6 +268,7 @@ def summarise(outcome: ContenderOutcome) -> RunSummary:
         cost_usd=outcome.cost_usd,
         latency_s=outcome.latency_s,
         error=outcome.error,
+        files_reviewed=files_reviewed,
     )
 
 

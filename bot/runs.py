@@ -63,6 +63,7 @@ class RunSummary:
     cost_usd: float
     latency_s: float
     error: str | None
+    files_reviewed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.languages import language_of
 from bot.core.posting import posting_order
 from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Base, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
@@ -232,6 +233,7 @@ class SqlStore(SqlAdapter):
             run.input_tokens, run.cached_input_tokens = summary.input_tokens, summary.cached_input_tokens
             run.output_tokens, run.reasoning_tokens = summary.output_tokens, summary.reasoning_tokens
             run.cost_usd, run.latency_s, run.error = summary.cost_usd, summary.latency_s, summary.error
+            run.files_reviewed = summary.files_reviewed
             run.findings_json = json.dumps([spot.as_dict() for spot in spots])
             run.updated_at = self._now()
 
@@ -283,9 +285,13 @@ class SqlStore(SqlAdapter):
                             marker=c.marker,
                             suggestion=c.suggestion,
                             agreement_id=agreed.get(c.fingerprint),
+                            pull_request_id=run.pull_request_id,
+                            language=language_of(c.path),
                         )
                     )
                     known.add(c.fingerprint)
+            s.flush()
+            recount_runs(s, [run.id])
             pull = s.get(PullRequest, run.pull_request_id)
             if pull is not None and pull.next_poll_at is None and pull.polled_at is None:
                 pull.next_poll_at = self._now() + FIRST_POLL_AFTER  # reactions are polled from then on
@@ -346,6 +352,23 @@ def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[st
     if s.get_bind().dialect.name == "postgresql":
         return pg_insert(table).values(rows).on_conflict_do_nothing()
     return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+
+
+def recount_runs(s: Session, run_ids: Sequence[int]) -> None:
+    """Store each run's line comments by verdict (and shared ones), which the statistics read instead of comments."""
+    line = (Comment.run_pk == Run.id, Comment.placement != "body")
+    decided = Comment.verdict.in_(("accepted", "addressed", "rejected", "ignored"))
+    shared = Comment.agreement_id.is_not(None)
+
+    def count(*where: Any) -> Any:
+        return select(func.count()).select_from(Comment).where(*line, *where).scalar_subquery()
+
+    values = {
+        f"n_{v}": count(Comment.verdict == v) for v in ("accepted", "addressed", "rejected", "ignored", "pending")
+    }
+    values["n_shared_accepted"] = count(shared, Comment.verdict == "accepted")
+    values["n_shared_decided"] = count(shared, decided)
+    s.execute(update(Run).where(Run.id.in_(run_ids)).values(**values))
 
 
 def _agreements_of(s: Session, run: Run) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -81,6 +81,15 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     findings_json: Mapped[str] = mapped_column(Text, default="[]")
     review_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    files_reviewed: Mapped[int] = mapped_column(Integer, default=0, doc="Files the contender was shown.")
+    # the run's line comments by verdict, kept by every reclassification, so statistics need not scan comments
+    n_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    n_addressed: Mapped[int] = mapped_column(Integer, default=0)
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    n_ignored: Mapped[int] = mapped_column(Integer, default=0)
+    n_pending: Mapped[int] = mapped_column(Integer, default=0)
+    n_shared_accepted: Mapped[int] = mapped_column(Integer, default=0, doc="accepted comments another contender shared")
+    n_shared_decided: Mapped[int] = mapped_column(Integer, default=0, doc="decided comments another contender shared")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -89,7 +98,13 @@ class Comment(Base):
     """A finding as posted: inline comments have a GitHub id; body notes do not."""
 
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("run_pk", "fingerprint", name="uq_comments_run_fingerprint"),)
+    __table_args__ = (
+        UniqueConstraint("run_pk", "fingerprint", name="uq_comments_run_fingerprint"),
+        # the statistics read comments run by run, and files pull request by pull request, from these alone
+        Index("ix_comments_run_stats", "run_pk", "placement", "verdict", "agreement_id"),
+        Index("ix_comments_pull_path", "pull_request_id", "path", "contender", "placement"),
+        Index("ix_comments_agreement", "agreement_id", "contender", "verdict", "pull_request_id", "placement"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -107,6 +122,11 @@ class Comment(Base):
     marker: Mapped[str] = mapped_column(Text, default="")
     suggestion: Mapped[str | None] = mapped_column(Text, nullable=True, doc="The committable suggestion, if any.")
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), nullable=True)
+    language: Mapped[str] = mapped_column(String(24), default="Other", doc="bot.core.languages.language_of(path)")
+    verdict: Mapped[str] = mapped_column(String(10), default="pending", doc="A copy of verdicts.verdict for SQL")
+    pull_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pull_requests.id"), nullable=True, doc="A copy of the run's, for the per-file statistics"
+    )
 
 
 class Agreement(Base):

@@ -93,6 +93,18 @@ def test_review_comments_say_who_wrote_them_where_and_in_reply_to_what(
     assert root.created_at.tzinfo is UTC
 
 
+def test_an_outdated_comment_keeps_its_lines_in_the_reviewed_commit(
+    server: FakeGitHubServer, activity: GithubActivity
+) -> None:
+    bot_review(server, [12])
+    other = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
+    server.state.push_pull_request(OWNER, REPO, NUMBER, other, "f" * 40)
+
+    (comment,) = activity.review_comments(OWNER, REPO, NUMBER)
+
+    assert (comment.line, comment.original_line, comment.original_start_line) == (None, 12, None)
+
+
 def test_review_comments_are_read_past_the_first_page_without_a_request_per_comment(
     server: FakeGitHubServer, activity: GithubActivity
 ) -> None:

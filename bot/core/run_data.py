@@ -29,9 +29,10 @@ class RunData:
     reasoning_tokens: int = 0
     cost_usd: float = 0.0
     latency_s: float = 0.0
+    files_reviewed: int = 0
 
 
-def run_data_of(outcome: ContenderOutcome, *, prompt_version: str) -> RunData:
+def run_data_of(outcome: ContenderOutcome, *, prompt_version: str, files_reviewed: int = 0) -> RunData:
     u = outcome.usage
     return RunData(
         requested_model=outcome.contender.model,
@@ -44,6 +45,7 @@ def run_data_of(outcome: ContenderOutcome, *, prompt_version: str) -> RunData:
         reasoning_tokens=u.reasoning_tokens,
         cost_usd=round(outcome.cost_usd, 6),
         latency_s=round(outcome.latency_s, 3),
+        files_reviewed=files_reviewed,
     )
 
 

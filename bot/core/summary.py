@@ -71,7 +71,9 @@ def summary_body(outcome: ContenderOutcome, report: ArenaReport) -> str:
     )
     sections.append(footer(ctx))
     body = _fit("\n\n".join(sections))
-    data = render_run_data(run_data_of(outcome, prompt_version=report.prompt_version))
+    data = render_run_data(
+        run_data_of(outcome, prompt_version=report.prompt_version, files_reviewed=len(report.reviewed))
+    )
     return body + "\n" + data + "\n" + Marker("summary", ctx.contender, ctx.run_id, ctx.head_sha, "-").render()
 
 

@@ -167,7 +167,7 @@ def _route_pull_request(delivery: Delivery, *, review_actions: frozenset[str], r
         return tracked or Ignore(f"pull_request action {action!r} does not start a review")
     draft = payload_field(payload, "pull_request", "draft", kind=bool, default=False)
     if draft and action != "ready_for_review" and not review_drafts:
-        return route_push(payload, action) or Ignore("pull request is a draft")
+        return route_pull_state(payload, action) or route_push(payload, action) or Ignore("pull request is a draft")
     owner, repo = repository_of(payload)
     return ReviewPull(
         installation_id=installation_of(payload),

@@ -177,7 +177,7 @@ def test_model_text_in_the_summary_cannot_forge_a_marker() -> None:
 def test_the_summary_carries_the_run_record_for_harvests() -> None:
     o = outcome(in_body(finding(99)))
     data = parse_run_data(summary_body(o, report(o)))
-    assert data == run_data_of(o, prompt_version=report(o).prompt_version)
+    assert data == run_data_of(o, prompt_version=report(o).prompt_version, files_reviewed=len(report(o).reviewed))
     assert data is not None and data.model == o.model
 
 
