@@ -26,6 +26,7 @@ COMMAND_TASK = "workers.tasks.review_command"
 PULL_TASK = "workers.tasks.review_pull"
 INSTALLATION_TASK = "workers.tasks.record_installation"
 EVENT_TASK = "workers.tracking.track_event"
+STATS_TASK = "workers.tracking.stats_command"
 SIGNAL_EVENTS = (ThreadChanged, ReplyPosted, PullStateChanged, PushTracked)
 QUEUE = "review-arena"
 REPR_MAX = 1024  # Celery's own limit for the argument summaries in its logs
@@ -68,6 +69,9 @@ class CeleryQueue:
         elif isinstance(decision, Command) and decision.name == "review":
             command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
             self._app.send_task(COMMAND_TASK, args=command, queue=QUEUE)
+        elif isinstance(decision, Command) and decision.name == "stats":
+            command = (decision.installation_id, decision.owner, decision.repo, decision.number, decision.comment_id)
+            self._app.send_task(STATS_TASK, args=command, queue=QUEUE)
         elif isinstance(decision, SIGNAL_EVENTS):
             # acceptance signals: one small message, named by the event's type (see workers.tracking)
             self._app.send_task(EVENT_TASK, args=(type(decision).__name__, asdict(decision)), queue=QUEUE)

@@ -195,10 +195,12 @@ def _register_service_commands() -> None:
     from bot.app_register import app_group
     from bot.cli_harvest import harvest
     from bot.cli_service import register
+    from bot.cli_stats import stats
 
     register(main)
     main.add_command(app_group)
     main.add_command(harvest)
+    main.add_command(stats)
 
 
 _register_service_commands()

@@ -63,10 +63,10 @@ def harvest(
     from bot.harvest import Harvester
 
     environ = dict(os.environ)
-    owner, repo = _repository(full_name)
-    acceptance = _acceptance(environ, config_path, bot_logins)
-    store = _store(environ)
-    github = _github(environ, owner, repo)
+    owner, repo = split_repository(full_name)
+    acceptance = acceptance_settings(environ, config_path, bot_logins)
+    store = open_store(environ)
+    github = github_reader(environ, owner, repo)
     harvester = Harvester(store, github, acceptance, lambda: datetime.now(UTC), None if quiet else _progress)
     start = since.replace(tzinfo=UTC) if since is not None else None
     report = harvester.run(owner, repo, since=start, number=number)
@@ -74,14 +74,16 @@ def harvest(
     sys.exit(_finish(report))
 
 
-def _repository(full_name: str) -> tuple[str, str]:
+def split_repository(full_name: str) -> tuple[str, str]:
     owner, _, repo = full_name.partition("/")
     if not owner or not repo or "/" in repo:
         _fail(f"--repo must be owner/name, not {full_name!r}")
     return owner, repo
 
 
-def _acceptance(environ: Mapping[str, str], config_path: str | None, logins: tuple[str, ...]) -> AcceptanceConfig:
+def acceptance_settings(
+    environ: Mapping[str, str], config_path: str | None, logins: tuple[str, ...]
+) -> AcceptanceConfig:
     try:
         acceptance = config_loader.load(environ, path=config_path).acceptance
     except ConfigError as exc:
@@ -91,7 +93,7 @@ def _acceptance(environ: Mapping[str, str], config_path: str | None, logins: tup
     return acceptance.model_copy(update={"bot_logins": tuple(dict.fromkeys((*acceptance.bot_logins, *logins)))})
 
 
-def _store(environ: Mapping[str, str]) -> SqlHarvestStore:
+def open_store(environ: Mapping[str, str]) -> SqlHarvestStore:
     """The store at ``DATABASE_URL``: a SQLite file is migrated here; PostgreSQL must be at the latest revision
     already (``review-arena db upgrade``), so a harvest never migrates a database the App is using."""
     from bot.harvest_store import SqlHarvestStore
@@ -114,7 +116,7 @@ def _revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _github(environ: Mapping[str, str], owner: str, repo: str) -> GitHubActivity:
+def github_reader(environ: Mapping[str, str], owner: str, repo: str) -> GitHubActivity:
     """``GITHUB_TOKEN`` if set, else the App's installation on the repository."""
     from bot.github import DEFAULT_API_URL, token_client
     from bot.github_activity import GithubActivity

@@ -91,6 +91,11 @@ def with_pull(payload: dict[str, Any], *, head: str = HEAD) -> dict[str, Any]:
     return found
 
 
+def stats_replies(stack: ArenaStack) -> list[str]:
+    comments = stack.github.state.issue_comments_of(OWNER, REPO, NUMBER)
+    return [c.body for c in comments if c.body.startswith("### Review Arena statistics")]
+
+
 def rest(stack: ArenaStack, comment: ReviewComment) -> dict[str, Any]:
     return stack.github.renderer.review_comment(comment)
 
@@ -206,6 +211,14 @@ def test_a_copied_marker_a_strangers_thumbs_up_and_the_bots_reaction_move_nothin
         count = len(bot_comments(stack))
         wait_until(lambda: len(verdicts(stack)) == count, seconds=60, what="a verdict for every comment")
 
+        ask = example("issue_comment", "created.payload.json")
+        ask.update(installation=OPENED["installation"], repository=OPENED["repository"])
+        ask["issue"] = {**ask["issue"], "number": NUMBER, "pull_request": {"url": "https://example.invalid"}}
+        ask["comment"] = {**ask["comment"], "body": "/arena stats"}
+        assert stack.deliver(client, "issue_comment", ask).status_code == 202
+        wait_until(lambda: stats_replies(stack) != [], seconds=60, what="the /arena stats reply")
+
+    assert "| deepseek |" in stats_replies(stack)[0] and "| openai |" in stats_replies(stack)[0]
     assert {gid for gid, *_ in signals(stack)} == {first.id, second.id}
     assert copied.id not in {gid for (gid,) in rows(stack, "SELECT github_id FROM comments")}
     assert set(verdicts(stack).values()) == {("pending", "open")}

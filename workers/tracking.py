@@ -14,10 +14,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from github import GithubException
+
 from bot.acceptance_store import SqlAcceptanceStore
 from bot.acceptance_tracking import PullKey, Tracker
+from bot.core.comments import NO_HEAD, Marker
 from bot.core.signal_events import PullStateChanged, PushTracked, ReplyPosted, SignalEvent, ThreadChanged
 from bot.errors import Transient
+from bot.github import translate
 from bot.github_activity import GithubActivity, review_comment_of
 from bot.storage import DEFAULT_DATABASE_URL
 from workers.celery_app import app, broker_url
@@ -26,6 +30,7 @@ from workers.tasks import MAX_RETRIES, _github_for, _producer, _store, settings_
 EVENT_TASK = "workers.tracking.track_event"
 POLL_TASK = "workers.tracking.poll_pull"
 SWEEP_TASK = "workers.tracking.sweep_polls"
+STATS_TASK = "workers.tracking.stats_command"
 QUEUE = "review-arena"
 EVENT_TYPES: dict[str, type[SignalEvent]] = {
     t.__name__: t for t in (ThreadChanged, ReplyPosted, PullStateChanged, PushTracked)
@@ -125,3 +130,39 @@ def _sweep_polls() -> int:
 
 
 sweep_polls = app.task(name=SWEEP_TASK)(_sweep_polls)
+
+
+def run_stats_command(
+    environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str, number: int, comment_id: int
+) -> int:
+    """``/arena stats``: answer in the pull request with the repository's statistics as a Markdown table."""
+    from bot.core.stats_render import report_markdown
+    from bot.core.stats_report import build_report
+    from bot.stats_queries import StatsFilter, load_input
+
+    engine = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL).engine
+    where = StatsFilter(repo=f"{owner}/{repo}")
+    report = build_report(load_input(engine, where), seed=0, filters=where.described())
+    body = report_markdown(report, title=f"Review Arena statistics for {owner}/{repo}")
+    body += f"\n<sub>Asked for in comment {comment_id}.</sub>\n{stats_marker()}"
+    gh = _github_for(environ, installation_id, owner, repo)
+    try:
+        gh.requester.requestJsonAndCheck(
+            "POST", f"/repos/{owner}/{repo}/issues/{number}/comments", input={"body": body}
+        )
+    except GithubException as exc:
+        raise translate(exc, what=f"the statistics reply on {owner}/{repo}#{number}") from exc
+    return len(report.contenders)
+
+
+def stats_marker() -> str:
+    return Marker("notice", "stats", "0" * 8, NO_HEAD, "-").render()
+
+
+def _stats_command(installation_id: int | None, owner: str, repo: str, number: int, comment_id: int) -> int:
+    return run_stats_command(os.environ, installation_id, owner, repo, number, comment_id)
+
+
+stats_command = app.task(
+    name=STATS_TASK, autoretry_for=(Transient,), retry_backoff=True, max_retries=MAX_RETRIES, acks_late=True
+)(_stats_command)
