@@ -193,6 +193,7 @@ def _settings_only(config_path: str | None) -> Settings:
 
 def _register_service_commands() -> None:
     from bot.app_register import app_group
+    from bot.cli_action import action
     from bot.cli_harvest import harvest
     from bot.cli_service import register
     from bot.cli_stats import stats
@@ -201,6 +202,7 @@ def _register_service_commands() -> None:
     main.add_command(app_group)
     main.add_command(harvest)
     main.add_command(stats)
+    main.add_command(action)
 
 
 _register_service_commands()

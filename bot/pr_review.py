@@ -149,7 +149,7 @@ async def review_pull_for_contender(
     peers = await _wait(store, task.key, timing, lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
     pairs = agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
     await asyncio.to_thread(store.record_agreements, task.key, [(a, fa, b, fb) for a, fa, b, fb in pairs])
-    payload = review_payload(outcome, report, also_raised=_also_raised(pairs, task.contender, merged))
+    payload = review_payload(outcome, report, also_raised=also_raised_for(pairs, task.contender, merged))
     await _wait(store, task.key, timing, lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
     if not await _claim(store, task.key, run.run_id, timing):
         return "already-posted"
@@ -245,7 +245,9 @@ def _my_turn(runs: list[RunRecord], position: int) -> bool:
     return all(r.status in DONE for r in runs if r.position < position)
 
 
-def _also_raised(pairs: Sequence[tuple[str, str, str, str]], me: str, settings: Settings) -> dict[str, tuple[str, ...]]:
+def also_raised_for(
+    pairs: Sequence[tuple[str, str, str, str]], me: str, settings: Settings
+) -> dict[str, tuple[str, ...]]:
     labels = {c.name: c.label for c in settings.contenders}
     raised: dict[str, list[str]] = {}
     for a, fa, b, fb in pairs:
@@ -279,6 +281,11 @@ def spots_of(outcome: ContenderOutcome) -> list[Spot]:
         if p.line is not None:
             spots.append(Spot(fingerprint(f), p.path, p.start_line or p.line, p.line, f"{f.title} {f.body}"))
     return spots
+
+
+def spot_tuples(outcome: ContenderOutcome) -> list[tuple[str, str, int, int, str]]:
+    """The outcome's findings as the agreement detection reads them."""
+    return [_spot_tuple(s) for s in spots_of(outcome)]
 
 
 def _spot_tuple(spot: Spot) -> tuple[str, str, int, int, str]:

@@ -3,6 +3,7 @@
 A root: it reads configuration once (``environ`` is passed in) and wires adapters; no decisions live here.
 With ``REDIS_URL`` set the receiver queues to Redis and remembers deliveries there; without it, it queues to
 the embedded SQLite broker and remembers deliveries in memory (one receiver process, as ``review-arena up``).
+With ``REVIEW_ARENA_DASHBOARD_TOKEN`` set it also serves the statistics dashboard (``bot.dashboard``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.applications import Starlette
 
 from bot import config
 from bot.celery_queue import CeleryQueue
+from bot.dashboard import routes_from_env as dashboard_routes
 from bot.deliveries import MemoryDeliveryLog, RedisDeliveryLog
 from bot.errors import ConfigError
 from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
@@ -31,7 +33,8 @@ def build_receiver(environ: Mapping[str, str]) -> Starlette:
         raise ConfigError("GITHUB_WEBHOOK_SECRET is not set: the receiver cannot check deliveries")
     settings = config.load(environ)
     celery = make_celery(environ)
-    store = SqlStore(make_engine(database_url(environ)))
+    engine = make_engine(database_url(environ))
+    store = SqlStore(engine)
     deliveries: DeliveryLog
     if environ.get("REDIS_URL"):
         deliveries = RedisDeliveryLog(redis.Redis.from_url(environ["REDIS_URL"], socket_timeout=2))
@@ -43,6 +46,7 @@ def build_receiver(environ: Mapping[str, str]) -> Starlette:
         deliveries=deliveries,
         ready_checks=[_broker_check(celery), _database_check(store)],
         review_actions=frozenset(settings.review_on),
+        extra_routes=dashboard_routes(environ, engine),  # none unless REVIEW_ARENA_DASHBOARD_TOKEN is set
     )
 
 

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.core.webhooks import MAX_BYTES, REVIEW_ACTIONS, Decision, Ignore, Pong, parse_delivery, route
 from bot.errors import ConfigError, Transient, WebhookError
@@ -46,8 +46,10 @@ def create_app(
     ready_checks: Sequence[Callable[[], bool]] = (),
     max_bytes: int = MAX_BYTES,
     review_actions: frozenset[str] = REVIEW_ACTIONS,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """Build the receiver. ``ready_checks`` (broker, database...) back ``GET /readyz``; an exception counts as False."""
+    """Build the receiver. ``ready_checks`` (broker, database...) back ``GET /readyz``; an exception counts as False.
+    ``extra_routes`` are mounted beside the webhook (the statistics dashboard, when it is enabled)."""
     if not secret:
         raise ConfigError("GITHUB_WEBHOOK_SECRET is empty: the receiver would accept forged deliveries")
 
@@ -66,27 +68,34 @@ def create_app(
         return await _accept(delivery.delivery_id, decision)
 
     async def _accept(delivery_id: str, decision: Decision) -> JSONResponse:
+        # One trip to the thread pool for the claim and the queueing: each trip costs the event loop CPU.
+        message, status = await run_in_threadpool(_hand_over, delivery_id, decision)
+        if status >= 400:
+            return _error(message, status=status)
+        return JSONResponse({"status": message}, status_code=status)
+
+    def _hand_over(delivery_id: str, decision: Decision) -> tuple[str, int]:
         # Claim first so concurrent redeliveries have one winner; release the claim if queueing fails, so that
         # GitHub shows the delivery as failed and a manual redelivery (same id) goes through.
         try:
-            if not await run_in_threadpool(deliveries.first_seen, delivery_id):
-                return JSONResponse({"status": "duplicate"})
+            if not deliveries.first_seen(delivery_id):
+                return "duplicate", 200
         except Transient as error:
-            return _error(f"delivery log unavailable: {error}", status=503)
+            return f"delivery log unavailable: {error}", 503
         try:
-            await run_in_threadpool(queue.enqueue, decision)
+            queue.enqueue(decision)
         except Transient as error:
-            await _forget_quietly(delivery_id)
-            return _error(f"queue unavailable, redeliver later: {error}", status=503)
+            _forget_quietly(delivery_id)
+            return f"queue unavailable, redeliver later: {error}", 503
         except Exception:
-            await _forget_quietly(delivery_id)  # an unexpected failure must not turn the redelivery into a no-op
+            _forget_quietly(delivery_id)  # an unexpected failure must not turn the redelivery into a no-op
             _log.exception("queueing delivery %s failed", delivery_id)
-            return _error("internal error while queueing; redeliver later", status=500)
-        return JSONResponse({"status": "queued"}, status_code=202)
+            return "internal error while queueing; redeliver later", 500
+        return "queued", 202
 
-    async def _forget_quietly(delivery_id: str) -> None:
+    def _forget_quietly(delivery_id: str) -> None:
         with contextlib.suppress(Transient):  # the log is down too; the claim expires with its TTL
-            await run_in_threadpool(deliveries.forget, delivery_id)
+            deliveries.forget(delivery_id)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -102,6 +111,7 @@ def create_app(
             Route(WEBHOOK_PATH, receive, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *extra_routes,
         ]
     )
 

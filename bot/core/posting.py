@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.core.comments import escape_model_text, fence_for
 from bot.core.diff import Diff, FileDiff
+from bot.core.findings import SEVERITIES
+from bot.core.outcome import ContenderOutcome
 
 GITHUB_BODY_LIMIT = 65_536
 MOVED_TITLE = "Comments GitHub would not place on a line"
@@ -181,3 +184,21 @@ def agreements(
                     if path_a == path_b and near and word_similarity(text_a, text_b) >= min_similarity:
                         found.append((a, fp_a, b, fp_b))
     return found
+
+
+def cap_inline(outcome: ContenderOutcome, limit: int | None) -> ContenderOutcome:
+    """Keep at most ``limit`` findings inline, the most severe first; the others move into the review body with
+    the reason, so a comment cap never drops a finding."""
+    inline = [i for i, item in enumerate(outcome.findings) if item.inline]
+    if limit is None or len(inline) <= limit:
+        return outcome
+    ranked = sorted(inline, key=lambda i: (SEVERITIES.index(outcome.findings[i].finding.severity), i))
+    moved = set(ranked[limit:])
+    reason = f"over the cap of {limit} inline comment{'s' if limit != 1 else ''} per contender"
+    findings = tuple(
+        replace(item, placement=replace(item.placement, kind="body", reason=reason), suggestion=None)
+        if i in moved
+        else item
+        for i, item in enumerate(outcome.findings)
+    )
+    return replace(outcome, findings=findings)

@@ -177,7 +177,9 @@ class AuthRegistry:
             login = self.personal_tokens.get(credential)
             installation = self.installation_tokens.get(credential)
         if login is not None:
-            return Principal("token", f"token:{credential}", user=self.state.user(login))
+            # GitHub Actions' GITHUB_TOKEN acts as the github-actions[bot] account, whose type is Bot
+            kind = "Bot" if login.endswith("[bot]") else "User"
+            return Principal("token", f"token:{credential}", user=self.state.user(login, kind))
         if installation is not None:
             installation_id, expires = installation
             inst = self.state.installations.get(installation_id)
