@@ -29,7 +29,7 @@ from tests.fakes.github_server import RecordedRequest
 from tests.stack import ArenaStack, wait_until
 
 PULLS = 10
-REDIS_DB = 10
+REDIS_DB = 8
 GOAL_PER_PULL = 6.0
 QUIET_S = 3.0
 OPENED = json.loads((WEBHOOKS / "pull_request" / "opened.payload.json").read_text(encoding="utf-8"))

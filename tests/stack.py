@@ -99,13 +99,16 @@ class ArenaStack:
         client.close()
 
     # --- processes -------------------------------------------------------------------------------------------
-    def start_worker(self, *, pool: str = "threads", concurrency: int = 8) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, *, pool: str = "threads", concurrency: int = 8, module: str = "bot"
+    ) -> subprocess.Popen[bytes]:
+        """``python -m bot worker``; ``module`` names another entry point that takes the same arguments."""
         log = (self.workdir / f"worker-{len(self.workers)}.log").open("wb")
         worker = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "bot",
+                module,
                 "worker",
                 "--pool",
                 pool,
