@@ -7,7 +7,7 @@ import json
 import platform
 from datetime import UTC, datetime
 
-from bench import diff_pipeline, github_requests, review_parallel, webhook_ack, worker_throughput
+from bench import diff_pipeline, github_requests, review_parallel, stats_query, webhook_ack, worker_throughput
 
 SUITES = {
     "diff_pipeline": diff_pipeline,
@@ -15,6 +15,7 @@ SUITES = {
     "webhook_ack": webhook_ack,
     "worker_throughput": worker_throughput,
     "github_requests": github_requests,
+    "stats_query": stats_query,
 }
 
 

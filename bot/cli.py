@@ -28,7 +28,6 @@ from bot.core.prompts import PullRequestInfo
 from bot.core.report import report_json
 from bot.core.report_text import render_markdown, render_text
 from bot.errors import ConfigError, DiffError, GitHubError, Transient
-from bot.llm import OpenAIModel
 from bot.prompt_library import load_template
 from bot.review import ModelClient, ReviewJob, run_arena
 
@@ -117,6 +116,8 @@ def _read_diff(path: str) -> bytes:
 
 
 async def _run(job: ReviewJob, settings: Settings, environ: Mapping[str, str], *, progress: bool) -> ArenaReport:
+    from bot.llm import OpenAIModel  # the OpenAI client costs 0.2 s to import: only commands that call models pay
+
     template = load_template(settings.review.prompt_version)
     async with AsyncExitStack() as stack:
         models: dict[str, ModelClient] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.anchoring import AnchoredFinding, anchor_all
 from bot.core.chunking import Chunk, ChunkPlan, plan_chunks
@@ -25,7 +25,9 @@ from bot.core.prompts import PromptTemplate, PullRequestInfo, build_prompt
 from bot.core.selection import SelectionRules, Skipped, select_files
 from bot.core.usage import Usage, cost_usd, total_usage
 from bot.errors import ModelError, Transient
-from bot.llm import Completion
+
+if TYPE_CHECKING:  # the OpenAI client costs 0.2 s to import; commands that run no model skip it
+    from bot.llm import Completion
 
 Progress = Callable[[str, str], None]
 

@@ -51,12 +51,22 @@ def _paired(a: str, b: str) -> Any:
 
 
 def pairs_input(
-    connection: Connection, names: Sequence[str], *, comment_filter: Sequence[ColumnElement[bool]]
+    connection: Connection,
+    names: Sequence[str],
+    *,
+    comment_filter: Sequence[ColumnElement[bool]],
+    run_filter: Sequence[ColumnElement[bool]] = (Run.status == "posted",),
 ) -> list[PairInput]:
-    return [_pair(connection, a, b, comment_filter) for a, b in combinations(sorted(names), 2)]
+    return [_pair(connection, a, b, comment_filter, run_filter) for a, b in combinations(sorted(names), 2)]
 
 
-def _pair(connection: Connection, a: str, b: str, comment_filter: Sequence[ColumnElement[bool]]) -> PairInput:
+def _pair(
+    connection: Connection,
+    a: str,
+    b: str,
+    comment_filter: Sequence[ColumnElement[bool]],
+    run_filter: Sequence[ColumnElement[bool]],
+) -> PairInput:
     pa, pb = PER_PULL.alias("pa"), PER_PULL.alias("pb")
     outcome = select(
         _count(pa.c.accepted > pb.c.accepted),
@@ -71,7 +81,7 @@ def _pair(connection: Connection, a: str, b: str, comment_filter: Sequence[Colum
     _fill_paired(connection, a, b)
     try:
         shared, both = _agreements(connection, a, b, comment_filter)
-        cells = _cells(connection, a, b, comment_filter)
+        cells = _cells(connection, a, b, comment_filter, run_filter)
     finally:
         PAIRED.drop(connection)
     return PairInput(a, b, wins, ties, losses, ca, cb, aa, ab, shared, both, cells)
@@ -99,8 +109,15 @@ def _agreements(
     return int(shared), int(both)
 
 
-def _cells(connection: Connection, a: str, b: str, comment_filter: Sequence[ColumnElement[bool]]) -> FileCells:
-    """Files of the paired pull requests by who commented on them, read in the (pull, path) index order."""
+def _cells(
+    connection: Connection,
+    a: str,
+    b: str,
+    comment_filter: Sequence[ColumnElement[bool]],
+    run_filter: Sequence[ColumnElement[bool]],
+) -> FileCells:
+    """Files of the paired pull requests by who commented on them, read in the (pull, path) index order; the
+    files reviewed are the most either contender was shown in one of the filtered runs."""
     paired = _paired(a, b)
     flags = (
         select(_count(Comment.contender == a).label("na"), _count(Comment.contender == b).label("nb"))
@@ -116,7 +133,7 @@ def _cells(connection: Connection, a: str, b: str, comment_filter: Sequence[Colu
     both, only_a, only_b = (int(x) for x in _sorted_aggregate(connection, counted))
     files = (
         select(func.max(Run.files_reviewed).label("n"))
-        .where(Run.pull_request_id.in_(paired), Run.contender.in_((a, b)), Run.status == "posted")
+        .where(Run.pull_request_id.in_(paired), Run.contender.in_((a, b)), *run_filter)
         .group_by(Run.pull_request_id)
         .subquery()
     )

@@ -105,6 +105,14 @@ def comment_conditions(f: StatsFilter) -> list[ColumnElement[bool]]:
     return found
 
 
+def paired_comments(f: StatsFilter) -> list[ColumnElement[bool]]:
+    """The comments the head-to-head figures read: those of the filtered runs. A filter on time, prompt or model
+    can keep some of a pull request's runs (heads) and not others; the paired figures must not count the rest."""
+    if all(v is None for v in (f.since, f.until, f.prompt_version, f.model)):
+        return comment_conditions(f)
+    return [*comment_conditions(f), Comment.run_pk.in_(select(Run.id).where(*run_conditions(f)))]
+
+
 def count_where(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -180,7 +188,7 @@ def _totals(connection: Connection, source: FromClause) -> dict[str, _Totals]:
         first,
         *(func.sum(r[name]) for name in (*COUNTS, *TOKENS)),
         func.sum(r.usd),
-    ).group_by(r.contender, r.model, first)
+    ).group_by(r.model, first, r.contender)  # not led by contender: SQLite would walk that index, row by row
     found: dict[str, _Totals] = {}
     for contender, model, is_first, *values in connection.execute(query):
         n = [int(v or 0) for v in values[:-1]]
@@ -255,7 +263,7 @@ def load_input(engine: Engine, f: StatsFilter) -> StatsInput:
         try:
             contenders = contenders_input(connection, source)
             names = [c.contender for c in contenders]
-            pairs = pairs_input(connection, names, comment_filter=comment_conditions(f))
+            pairs = pairs_input(connection, names, comment_filter=paired_comments(f), run_filter=run_conditions(f))
             found = vectors(connection, names) if len(names) >= 3 else {}
         finally:
             PER_PULL.drop(connection)

@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select, text
 
-from bot.migrate import current_head, upgrade
+from bot.migrate import HEAD, current_head, ensure_current, upgrade
 from bot.runs import PostedComment, RunKey, RunSummary, Spot
 from bot.storage import SqlStore, make_engine
 from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
@@ -154,3 +154,18 @@ def test_only_one_execution_of_a_run_may_post(store: SqlStore) -> None:
         wins = list(pool.map(lambda _: store.claim_posting(run.run_id, stale_after_s=120), range(8)))  # type: ignore[attr-defined]
     assert wins.count(True) == 1
     assert store.claim_posting(run.run_id, stale_after_s=0)  # type: ignore[attr-defined]
+
+
+def test_the_head_the_commands_check_for_is_the_newest_migration() -> None:
+    assert current_head() == HEAD
+
+
+def test_a_database_already_at_head_is_left_alone_and_an_old_one_is_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'arena.db'}"
+    upgrade(url, "0002")
+    ensure_current(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    engine.dispose()
+    ensure_current(url)  # a no-op: nothing to migrate
