@@ -133,9 +133,8 @@ def _url(target: ReviewTarget) -> str:
 def _stats(environ: Mapping[str, str]) -> int:
     from bot.cli_harvest import _finish, acceptance_settings, open_store, split_repository
     from bot.core.stats_render import report_json, report_markdown
-    from bot.core.stats_report import build_report
     from bot.harvest import Harvester
-    from bot.stats_queries import StatsFilter, load_input
+    from bot.stats_queries import StatsFilter, report_for
 
     full_name = environ.get("GITHUB_REPOSITORY") or ""
     owner, repo = split_repository(full_name)
@@ -148,7 +147,7 @@ def _stats(environ: Mapping[str, str]) -> int:
     if code:
         return code
     where = StatsFilter(repo=full_name)
-    report = build_report(load_input(store.engine, where), seed=0, filters=where.described())
+    report = report_for(store.engine, where, seed=0)
     result = _write_result(environ, report_json(report))
     _summary(environ, report_markdown(report, title=f"Review Arena statistics for {full_name}"))
     comments = {c.contender: c.comments for c in report.contenders}

@@ -116,10 +116,13 @@ def db_upgrade() -> None:
     """Apply the migrations to DATABASE_URL (default: the SQLite file review-arena.db)."""
     from bot.migrate import current_head, upgrade
     from bot.service import database_url
+    from bot.storage import maintain, make_engine
 
     url = database_url(dict(os.environ))
     upgrade(url)
-    click.echo(f"database at revision {current_head()}")
+    engine = make_engine(url)
+    click.echo(f"database at revision {current_head()}; statistics {maintain(engine)}")
+    engine.dispose()
 
 
 def register(main: click.Group) -> None:

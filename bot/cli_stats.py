@@ -122,16 +122,15 @@ def _engine(environ: Mapping[str, str]) -> Any:
 def _reports(engine: Any, base: StatsFilter, by: str | None, seed: int) -> list[tuple[str, StatsReport]]:
     from dataclasses import replace
 
-    from bot.core.stats_report import build_report
-    from bot.stats_queries import breakdown_values, load_input
+    from bot.stats_queries import breakdown_values, report_for
 
     try:
         if by is None:
-            return [("", build_report(load_input(engine, base), seed=seed, filters=base.described()))]
+            return [("", report_for(engine, base, seed=seed))]
         found = []
         for value in breakdown_values(engine, base, by):
             narrowed = replace(base, **{by: value})  # type: ignore[arg-type]  # every breakdown field is a str
-            found.append((value, build_report(load_input(engine, narrowed), seed=seed, filters=narrowed.described())))
+            found.append((value, report_for(engine, narrowed, seed=seed)))
         return found
     except Exception as exc:  # a database that is down or not migrated: say so, not a trace
         from sqlalchemy.exc import SQLAlchemyError

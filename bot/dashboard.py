@@ -21,9 +21,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.dashboard_page import TOKEN_PARAMETER, QueryError, parse_filters, render_page
-from bot.core.stats_report import build_report
 from bot.errors import ConfigError
-from bot.stats_queries import StatsFilter, load_input
+from bot.stats_queries import StatsFilter, report_for
 from bot.stats_trend import load_trend
 
 TOKEN_ENV = "REVIEW_ARENA_DASHBOARD_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -108,5 +107,5 @@ def stats_filter(parsed: Mapping[str, str | datetime]) -> StatsFilter:
 
 def render(engine: Engine, f: StatsFilter, *, seed: int, token: str | None) -> str:
     """Query and render (blocking: run it in a thread)."""
-    report = build_report(load_input(engine, f), seed=seed, filters=f.described())
+    report = report_for(engine, f, seed=seed)
     return render_page(report, load_trend(engine, f), token=token, stylesheet=STYLESHEET_PATH)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, and_, case, func, insert, select
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, case, func, insert, select
 from sqlalchemy.sql import ColumnElement
 
 from bot.core.head_to_head import FileCells, PairInput
@@ -24,9 +24,10 @@ PER_PULL = Table(
     Column("comments", Integer),
     Column("accepted", Integer),
     Column("decided", Integer),
-    Index("ix_stats_per_pull", "pull", "contender"),
     prefixes=["TEMPORARY"],
 )
+# built after the rows are in, and on SQLite only: its joins probe it, PostgreSQL hashes instead
+PER_PULL_INDEX = "CREATE INDEX ix_stats_per_pull ON stats_per_pull (pull, contender)"
 
 
 PAIRED = Table("stats_paired", MetaData(), Column("pull", Integer, primary_key=True), prefixes=["TEMPORARY"])
@@ -36,17 +37,19 @@ def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _fill_paired(connection: Connection, a: str, b: str) -> None:
-    """The pull requests both reviewed, in a temporary table with a key, so later filters probe rather than join."""
+def _paired_pulls(a: str, b: str) -> Any:
+    """The pull requests both contenders reviewed."""
     pa, pb = PER_PULL.alias("pa"), PER_PULL.alias("pb")
-    both = select(pa.c.pull).join(pb, and_(pa.c.pull == pb.c.pull, pa.c.contender == a, pb.c.contender == b))
+    return select(pa.c.pull).join(pb, and_(pa.c.pull == pb.c.pull, pa.c.contender == a, pb.c.contender == b))
+
+
+def _materialized(connection: Connection, paired: Any) -> Any:
+    """On SQLite, the paired pull requests in a keyed temporary table, so later filters probe rather than join;
+    PostgreSQL hashes the join itself, and filling a table would only cost time."""
+    if connection.dialect.name != "sqlite":
+        return paired
     fresh(connection, PAIRED)
-    connection.execute(insert(PAIRED).from_select(["pull"], both))
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"ANALYZE {PAIRED.name}")  # autovacuum never analyzes temporary tables
-
-
-def _paired(a: str, b: str) -> Any:
+    connection.execute(insert(PAIRED).from_select(["pull"], paired))
     return select(PAIRED.c.pull)
 
 
@@ -78,17 +81,17 @@ def _pair(
         func.coalesce(func.sum(pb.c.accepted), 0),
     ).select_from(pa.join(pb, and_(pa.c.pull == pb.c.pull, pa.c.contender == a, pb.c.contender == b)))
     wins, ties, losses, ca, cb, aa, ab = (int(x) for x in connection.execute(outcome).one())
-    _fill_paired(connection, a, b)
+    paired = _materialized(connection, _paired_pulls(a, b))
     try:
-        shared, both = _agreements(connection, a, b, comment_filter)
-        cells = _cells(connection, a, b, comment_filter, run_filter)
+        shared, both = _agreements(connection, a, b, paired, comment_filter)
+        cells = _cells(connection, a, b, paired, comment_filter, run_filter)
     finally:
-        PAIRED.drop(connection)
+        PAIRED.drop(connection, checkfirst=True)
     return PairInput(a, b, wins, ties, losses, ca, cb, aa, ab, shared, both, cells)
 
 
 def _agreements(
-    connection: Connection, a: str, b: str, comment_filter: Sequence[ColumnElement[bool]]
+    connection: Connection, a: str, b: str, paired: Any, comment_filter: Sequence[ColumnElement[bool]]
 ) -> tuple[int, int]:
     """Agreement pairs between a and b on the paired pull requests whose two comments pass the filters, and
     those where both were accepted."""
@@ -98,7 +101,7 @@ def _agreements(
             Comment.agreement_id.is_not(None),
             Comment.contender.in_((a, b)),
             # "+ 0" keeps SQLite from driving this by the (pull, path) index: the agreement index is far narrower
-            (Comment.pull_request_id + 0).in_(_paired(a, b)),
+            (Comment.pull_request_id + 0).in_(paired),
             *comment_filter,
         )
         .group_by(Comment.agreement_id)
@@ -113,12 +116,12 @@ def _cells(
     connection: Connection,
     a: str,
     b: str,
+    paired: Any,
     comment_filter: Sequence[ColumnElement[bool]],
     run_filter: Sequence[ColumnElement[bool]],
 ) -> FileCells:
     """Files of the paired pull requests by who commented on them, read in the (pull, path) index order; the
     files reviewed are the most either contender was shown in one of the filtered runs."""
-    paired = _paired(a, b)
     flags = (
         select(_count(Comment.contender == a).label("na"), _count(Comment.contender == b).label("nb"))
         .where(Comment.pull_request_id.in_(paired), Comment.contender.in_((a, b)), *comment_filter)

@@ -9,6 +9,8 @@ percentiles, and the bootstrap's clusters are GROUP BYs over that source; the he
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -32,9 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 
 from bot.core.estimates import percentile
-from bot.core.stats import ContenderInput, Tally
-from bot.core.stats_report import StatsInput
-from bot.stats_pairs import PER_PULL, fresh, pairs_input, vectors
+from bot.core.stats import ContenderInput, ContenderStats, Tally
+from bot.core.stats_report import StatsInput, StatsReport, build_report, every_contender
+from bot.stats_pairs import PER_PULL, PER_PULL_INDEX, fresh, pairs_input, vectors
 from bot.storage_schema import Comment, PullRequest, Repository, Run
 
 BREAKDOWNS = ("repo", "contender", "severity", "category", "language", "prompt_version", "model")
@@ -157,6 +159,8 @@ def fill_per_pull(connection: Connection, source: FromClause) -> None:
     ).group_by(r.contender, r.pull)
     fresh(connection, PER_PULL)
     connection.execute(insert(PER_PULL).from_select(["contender", "pull", "comments", "accepted", "decided"], per_pull))
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(PER_PULL_INDEX)
     analyze_temporary(connection, PER_PULL)
 
 
@@ -253,7 +257,20 @@ def contenders_input(connection: Connection, source: FromClause) -> list[Contend
     return found
 
 
-def load_input(engine: Engine, f: StatsFilter) -> StatsInput:
+def report_for(engine: Engine, f: StatsFilter, *, seed: int) -> StatsReport:
+    """Load and compute one report. The per-contender bootstrap (pure Python) runs in a second thread while the
+    database answers the head-to-head queries: the driver releases the GIL while it waits, so both cores work."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started: list[Future[tuple[ContenderStats, ...]]] = []
+        data = load_input(engine, f, early=lambda found: started.append(pool.submit(every_contender, found, seed=seed)))
+        precomputed = started[0].result() if started else None
+    return build_report(data, seed=seed, filters=f.described(), contenders=precomputed)
+
+
+def load_input(
+    engine: Engine, f: StatsFilter, *, early: Callable[[list[ContenderInput]], None] | None = None
+) -> StatsInput:
+    """The report's inputs; ``early`` receives the per-contender inputs as soon as they are known."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # the per-pull-request aggregates hash a few hundred thousand groups: keep them in memory
@@ -262,6 +279,8 @@ def load_input(engine: Engine, f: StatsFilter) -> StatsInput:
         fill_per_pull(connection, source)
         try:
             contenders = contenders_input(connection, source)
+            if early is not None:
+                early(contenders)
             names = [c.contender for c in contenders]
             pairs = pairs_input(connection, names, comment_filter=paired_comments(f), run_filter=run_conditions(f))
             found = vectors(connection, names) if len(names) >= 3 else {}

@@ -43,11 +43,27 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
 
 
+def maintain(engine: Engine) -> str:
+    """Keep the query planner's statistics fresh. SQLite has no autovacuum: without ``ANALYZE`` it plans the
+    statistics' aggregations by guesswork (about 1.5 x slower on a million comments); ``PRAGMA optimize`` then
+    re-analyzes only what changed. PostgreSQL's autovacuum does this itself."""
+    if engine.dialect.name != "sqlite":
+        return "nothing to do: autovacuum keeps PostgreSQL's statistics"
+    with engine.connect() as connection:
+        analyzed = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+        connection.exec_driver_sql("PRAGMA optimize" if analyzed else "ANALYZE")
+        connection.commit()
+    return "optimized" if analyzed else "analyzed"
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # reads through a memory map and a 64 MiB page cache: the statistics scan a million-comment file in one go
+    cursor.execute("PRAGMA mmap_size=268435456")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select, text
 
 from bot.migrate import HEAD, current_head, ensure_current, upgrade
 from bot.runs import PostedComment, RunKey, RunSummary, Spot
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore, maintain, make_engine
 from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
 from tests.databases import fresh_postgres_database
 
@@ -169,3 +169,15 @@ def test_a_database_already_at_head_is_left_alone_and_an_old_one_is_migrated(tmp
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
     engine.dispose()
     ensure_current(url)  # a no-op: nothing to migrate
+
+
+def test_maintenance_gives_sqlite_planner_statistics_and_then_only_refreshes_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'arena.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+
+    assert maintain(engine) == "analyzed"
+    assert maintain(engine) == "optimized"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+    engine.dispose()

@@ -42,7 +42,9 @@ def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
             "sweep-polls": {
                 "task": "workers.tracking.sweep_polls",
                 "schedule": float(environ.get("REVIEW_ARENA_SWEEP_S") or 300),
-            }
+            },
+            # SQLite has no autovacuum: refresh the planner's statistics once a day
+            "maintain-database": {"task": "workers.tracking.maintain_database", "schedule": 86400.0},
         },
     }
 

@@ -137,12 +137,11 @@ def run_stats_command(
 ) -> int:
     """``/arena stats``: answer in the pull request with the repository's statistics as a Markdown table."""
     from bot.core.stats_render import report_markdown
-    from bot.core.stats_report import build_report
-    from bot.stats_queries import StatsFilter, load_input
+    from bot.stats_queries import StatsFilter, report_for
 
     engine = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL).engine
     where = StatsFilter(repo=f"{owner}/{repo}")
-    report = build_report(load_input(engine, where), seed=0, filters=where.described())
+    report = report_for(engine, where, seed=0)
     body = report_markdown(report, title=f"Review Arena statistics for {owner}/{repo}")
     body += f"\n<sub>Asked for in comment {comment_id}.</sub>\n{stats_marker()}"
     gh = _github_for(environ, installation_id, owner, repo)
@@ -166,3 +165,12 @@ def _stats_command(installation_id: int | None, owner: str, repo: str, number: i
 stats_command = app.task(
     name=STATS_TASK, autoretry_for=(Transient,), retry_backoff=True, max_retries=MAX_RETRIES, acks_late=True
 )(_stats_command)
+
+
+def _maintain_database() -> str:
+    from bot.storage import maintain
+
+    return maintain(_store(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL).engine)
+
+
+maintain_database = app.task(name="workers.tracking.maintain_database")(_maintain_database)

@@ -41,10 +41,22 @@ class StatsReport:
         return {**STATS_DEFINITIONS, **H2H_DEFINITIONS}
 
 
-def build_report(data: StatsInput, *, seed: int, filters: dict[str, str] | None = None) -> StatsReport:
+def every_contender(contenders: Sequence[ContenderInput], *, seed: int) -> tuple[ContenderStats, ...]:
+    return tuple(contender_stats(c, seed=seed) for c in contenders)
+
+
+def build_report(
+    data: StatsInput,
+    *,
+    seed: int,
+    filters: dict[str, str] | None = None,
+    contenders: tuple[ContenderStats, ...] | None = None,
+) -> StatsReport:
+    """The report; ``contenders`` may come precomputed by :func:`every_contender` (the caller overlaps it with
+    its own work), and must then be for the same input and seed."""
     names = [c.contender for c in data.contenders]
     return StatsReport(
-        contenders=tuple(contender_stats(c, seed=seed) for c in data.contenders),
+        contenders=contenders if contenders is not None else every_contender(data.contenders, seed=seed),
         pairings=tuple(pairing(p, seed=seed) for p in data.pairs),
         strengths=strengths(names, data.vectors, seed=seed) if len(names) >= 3 else {},
         positions=tuple(position_bias(c.contender, c.first, c.later) for c in data.contenders),
