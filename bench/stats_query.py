@@ -31,9 +31,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from bench.stats_data import generate
 from bot.core.stats_report import build_report
+from bot.database import maintain, make_engine
 from bot.migrate import upgrade
 from bot.stats_queries import StatsFilter, load_input
-from bot.storage import maintain, make_engine
 from tests.databases import fresh_postgres_database
 
 # the generator's runs post int(gauss(5, 2)) comments, 4.53 on average rather than 5: ask for enough to get 1 M

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.acceptance_tracking import Observed, PullKey, TrackedComment
 from bot.core.acceptance import DEFINITION_VERSION, Kind, Policy, PullFacts, classify
 from bot.core.acceptance import Signal as SignalValue
-from bot.storage import SqlAdapter, insert_ignoring_duplicates, recount_runs
+from bot.database import SqlAdapter, insert_ignoring_duplicates
+from bot.storage import recount_runs
 from bot.storage_schema import Comment, PullRequest, Repository, Run, Signal, Verdict
 
 

@@ -96,9 +96,9 @@ def acceptance_settings(
 def open_store(environ: Mapping[str, str]) -> SqlHarvestStore:
     """The store at ``DATABASE_URL``: a SQLite file is migrated here; PostgreSQL must be at the latest revision
     already (``review-arena db upgrade``), so a harvest never migrates a database the App is using."""
+    from bot.database import DEFAULT_DATABASE_URL, make_engine
     from bot.harvest_store import SqlHarvestStore
     from bot.migrate import current_head, upgrade
-    from bot.storage import DEFAULT_DATABASE_URL, make_engine
 
     url = environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith("sqlite"):

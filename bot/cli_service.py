@@ -114,9 +114,9 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to DATABASE_URL (default: the SQLite file review-arena.db)."""
+    from bot.database import maintain, make_engine
     from bot.migrate import current_head, upgrade
     from bot.service import database_url
-    from bot.storage import maintain, make_engine
 
     url = database_url(dict(os.environ))
     upgrade(url)

@@ -110,8 +110,8 @@ def _progress(line: str) -> None:
 
 def _engine(environ: Mapping[str, str]) -> Any:
     """The database at ``DATABASE_URL`` (default the embedded SQLite file, migrated here if needed)."""
+    from bot.database import DEFAULT_DATABASE_URL, make_engine
     from bot.migrate import ensure_current
-    from bot.storage import DEFAULT_DATABASE_URL, make_engine
 
     url = environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith("sqlite"):

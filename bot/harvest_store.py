@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from bot.acceptance_store import SqlAcceptanceStore, aware
 from bot.acceptance_tracking import PullKey
 from bot.core.languages import language_of
+from bot.database import insert_ignoring_duplicates
 from bot.harvest import Cursor
 from bot.harvested import HarvestedComment, HarvestedRun
-from bot.storage import insert_ignoring_duplicates
 from bot.storage_schema import Comment, HarvestCursor, PullRequest, Repository, Run, Signal, Verdict
 
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")

@@ -16,9 +16,10 @@ from starlette.applications import Starlette
 from bot import config
 from bot.celery_queue import CeleryQueue
 from bot.dashboard import routes_from_env as dashboard_routes
+from bot.database import DEFAULT_DATABASE_URL, make_engine
 from bot.deliveries import MemoryDeliveryLog, RedisDeliveryLog
 from bot.errors import ConfigError
-from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
+from bot.storage import SqlStore
 from bot.webhook import DeliveryLog, create_app
 from workers.celery_app import make_celery
 

@@ -8,77 +8,23 @@ retries and redeliveries find their row instead of adding one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.core.languages import language_of
 from bot.core.posting import posting_order
+from bot.database import SqlAdapter, insert_ignoring_duplicates
 from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
-from bot.storage_schema import Agreement, Base, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
+from bot.storage_schema import Agreement, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
-DEFAULT_DATABASE_URL = "sqlite:///review-arena.db"
 FIRST_POLL_AFTER = timedelta(minutes=15)
 # these sessions load no object the update could touch: skip the ORM's evaluation of the WHERE clause against them
 _NO_SYNC = {"synchronize_session": False}
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if url.startswith("sqlite"):
-        # SQLite has one writer: a small pool queues threads in Python rather than in "database is locked" retries
-        engine = create_engine(url, pool_pre_ping=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    # a worker runs dozens of reviews in threads, each touching the store now and then: size the pool for that
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
-
-
-def maintain(engine: Engine) -> str:
-    """Keep the query planner's statistics fresh. SQLite has no autovacuum: without ``ANALYZE`` it plans the
-    statistics' aggregations by guesswork (about 1.5 x slower on a million comments); ``PRAGMA optimize`` then
-    re-analyzes only what changed. PostgreSQL's autovacuum does this itself."""
-    if engine.dialect.name != "sqlite":
-        return "nothing to do: autovacuum keeps PostgreSQL's statistics"
-    with engine.connect() as connection:
-        analyzed = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
-        connection.exec_driver_sql("PRAGMA optimize" if analyzed else "ANALYZE")
-        connection.commit()
-    return "optimized" if analyzed else "analyzed"
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # reads through a memory map and a 64 MiB page cache: the statistics scan a million-comment file in one go
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.close()
-
-
-class SqlAdapter:
-    """An engine, a clock and one transaction per ``_session()``: what every SQL store here starts from."""
-
-    def __init__(self, engine: Engine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._now = now
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
 
 
 class SqlStore(SqlAdapter):
@@ -361,13 +307,6 @@ class SqlStore(SqlAdapter):
         if run is None:
             raise KeyError(f"no run {run_id}")
         return run
-
-
-def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite and PostgreSQL both have it)."""
-    if s.get_bind().dialect.name == "postgresql":
-        return pg_insert(table).values(rows).on_conflict_do_nothing()
-    return sqlite_insert(table).values(rows).on_conflict_do_nothing()
 
 
 def recount_runs(s: Session, run_ids: Sequence[int]) -> None:

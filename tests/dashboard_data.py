@@ -21,8 +21,8 @@ from starlette.applications import Starlette
 from bench.stats_data import generate
 from bot.core.stats_report import StatsReport
 from bot.core.trend import WeekTally
+from bot.database import make_engine
 from bot.migrate import upgrade
-from bot.storage import make_engine
 from bot.storage_schema import Run
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday

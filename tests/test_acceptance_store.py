@@ -14,9 +14,10 @@ from sqlalchemy import Engine, func, select
 from bot.acceptance_store import SqlAcceptanceStore
 from bot.acceptance_tracking import Observed, PullKey
 from bot.core.acceptance import Kind, Policy, Signal
+from bot.database import make_engine
 from bot.migrate import upgrade
 from bot.runs import RunKey
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from bot.storage_schema import Agreement, Comment, Verdict
 from bot.storage_schema import Signal as SignalRow
 from tests.acceptance_seed import (

@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 from bot.acceptance_store import SqlAcceptanceStore
 from bot.acceptance_tracking import Tracker
 from bot.core.config import AcceptanceConfig
+from bot.database import make_engine
 from bot.github import token_client
 from bot.github_activity import GithubActivity, review_comment_of
 from bot.migrate import upgrade
 from bot.runs import PostedComment
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from tests.acceptance_seed import AUTHOR, HEAD, NUMBER, OWNER, PULL, REPO, T0, Clock, finding, post_run, pull_row
 from tests.acceptance_seed import signals as rows
 from tests.acceptance_seed import verdicts as stored_verdicts

@@ -20,13 +20,14 @@ from bot.core.findings import Finding, Severity
 from bot.core.outcome import ArenaReport, ContenderOutcome
 from bot.core.summary import review_payload
 from bot.core.usage import Usage
+from bot.database import make_engine
 from bot.github_activity import GithubActivity
 from bot.harvest import Cursor, Harvester
 from bot.harvest_store import SqlHarvestStore
 from bot.migrate import upgrade
 from bot.publish import post_review
 from bot.runs import PostedComment, RunKey
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from bot.storage_schema import Comment, PullRequest, Run, Signal, Verdict
 from tests.databases import fresh_postgres_database
 from tests.fakes import github_rules as rules

@@ -16,6 +16,7 @@ from bot.core.config import Settings, settings_from
 from bot.core.diff_parse import parse_github_files
 from bot.core.posting import posting_order
 from bot.core.pr_ref import PullRef
+from bot.database import make_engine
 from bot.errors import TransientModelError
 from bot.github import fetch_pull_request
 from bot.llm import OpenAIModel
@@ -24,7 +25,7 @@ from bot.pr_github import REPO_CONFIG_PATH
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
 from bot.runs import PullContext, RunKey
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from tests.conftest import DIFFS, TEST_KEY, contenders_for
 from tests.fakes.github_server import FakeGitHubServer
 from tests.fakes.openai_server import Behaviour, FakeModelServer

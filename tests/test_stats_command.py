@@ -11,8 +11,9 @@ import pytest
 from bot.acceptance_store import SqlAcceptanceStore
 from bot.core.acceptance import Policy
 from bot.core.comments import parse_marker
+from bot.database import make_engine
 from bot.migrate import upgrade
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from tests.acceptance_seed import AUTHOR, HEAD, NUMBER, OWNER, PULL, REPO, T0, finding, post_run
 from tests.conftest import DIFFS
 from tests.fakes.github_server import FakeGitHubServer

@@ -12,9 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select, text
 
+from bot.database import maintain, make_engine
 from bot.migrate import HEAD, current_head, ensure_current, upgrade
 from bot.runs import PostedComment, RunKey, RunSummary, Spot
-from bot.storage import SqlStore, maintain, make_engine
+from bot.storage import SqlStore
 from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
 from tests.databases import fresh_postgres_database
 

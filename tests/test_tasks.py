@@ -7,7 +7,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import select
 
-from bot.storage import make_engine
+from bot.database import make_engine
 from bot.storage_schema import Installation, Repository
 from tests.conftest import DIFFS
 from tests.stack import ArenaStack

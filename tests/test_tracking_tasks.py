@@ -16,8 +16,9 @@ import redis
 from bot.acceptance_store import SqlAcceptanceStore
 from bot.acceptance_tracking import PullKey
 from bot.core.signal_events import PullStateChanged, PushTracked, ReplyPosted, SignalEvent, ThreadChanged
+from bot.database import make_engine
 from bot.migrate import upgrade
-from bot.storage import SqlStore, make_engine
+from bot.storage import SqlStore
 from tests.acceptance_seed import AUTHOR, HEAD, NUMBER, OWNER, PULL, REPO, finding, post_run, pull_row
 from tests.conftest import DIFFS
 from tests.fakes.github_server import FakeGitHubServer

@@ -24,6 +24,7 @@ from bot.celery_queue import CeleryQueue
 from bot.core.config import Settings
 from bot.core.pr_ref import PullRef
 from bot.core.signal_events import PullStateChanged, PushTracked
+from bot.database import DEFAULT_DATABASE_URL, make_engine
 from bot.errors import ConfigError, Transient
 from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
 from bot.github_app import AppCredentials, InstallationClients, load_credentials
@@ -32,7 +33,7 @@ from bot.migrate import upgrade
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
 from bot.runs import PullContext
-from bot.storage import DEFAULT_DATABASE_URL, SqlStore, make_engine
+from bot.storage import SqlStore
 from workers.celery_app import app, broker_url, make_celery
 
 __all__ = [

@@ -20,10 +20,10 @@ from bot.acceptance_store import SqlAcceptanceStore
 from bot.acceptance_tracking import PullKey, Tracker
 from bot.core.comments import NO_HEAD, Marker
 from bot.core.signal_events import PullStateChanged, PushTracked, ReplyPosted, SignalEvent, ThreadChanged
+from bot.database import DEFAULT_DATABASE_URL
 from bot.errors import Transient
 from bot.github import translate
 from bot.github_activity import GithubActivity, review_comment_of
-from bot.storage import DEFAULT_DATABASE_URL
 from workers.celery_app import app, broker_url
 from workers.tasks import MAX_RETRIES, _github_for, _producer, _store, settings_for
 
@@ -168,7 +168,7 @@ stats_command = app.task(
 
 
 def _maintain_database() -> str:
-    from bot.storage import maintain
+    from bot.database import maintain
 
     return maintain(_store(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL).engine)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.storage import make_engine
+from bot.database import make_engine
 from bot.storage_schema import Base
 
 config = context.config
