@@ -122,6 +122,8 @@ def _engine(environ: Mapping[str, str]) -> Any:
 def _reports(engine: Any, base: StatsFilter, by: str | None, seed: int) -> list[tuple[str, StatsReport]]:
     from dataclasses import replace
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.stats_queries import breakdown_values, report_for
 
     try:
@@ -132,12 +134,8 @@ def _reports(engine: Any, base: StatsFilter, by: str | None, seed: int) -> list[
             narrowed = replace(base, **{by: value})  # type: ignore[arg-type]  # every breakdown field is a str
             found.append((value, report_for(engine, narrowed, seed=seed)))
         return found
-    except Exception as exc:  # a database that is down or not migrated: say so, not a trace
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(exc, SQLAlchemyError):
-            _fail(f"the database could not be read ({type(exc).__name__}): run `review-arena db upgrade`?")
-        raise
+    except SQLAlchemyError as exc:  # a database that is down or not migrated: say so, not a trace
+        _fail(f"the database could not be read ({type(exc).__name__}): run `review-arena db upgrade`?")
 
 
 def _fail(message: str) -> NoReturn:

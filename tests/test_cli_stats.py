@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from tests.databases import fresh_postgres_database
 from tests.fakes.github_server import FakeGitHubServer
 from tests.test_harvest import OWNER, REPO, build_world
 
@@ -122,3 +123,12 @@ def test_from_github_needs_a_repository(env: dict[str, str]) -> None:
 
     assert result.returncode == 2
     assert "--from-github needs --repo owner/name" in result.stderr
+
+
+def test_a_database_that_was_never_migrated_is_a_clear_error(env: dict[str, str]) -> None:
+    with fresh_postgres_database("ra_cli_stats") as url:
+        result = stats("--format", "json", env={**env, "DATABASE_URL": url})
+
+    assert result.returncode == 2
+    assert "the database could not be read" in result.stderr and "review-arena db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
