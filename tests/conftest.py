@@ -1,4 +1,5 @@
-"""Shared fixtures: the fake model server on a real socket, config files pointing at it, the shared data."""
+"""Shared fixtures: the fake model server on a real socket, config files pointing at it, the shared data, and a
+migrated database on SQLite and on PostgreSQL (``engine``, parametrised over both)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import Engine
 
+from bot.database import make_engine
+from bot.migrate import upgrade
+from tests.databases import fresh_postgres_database
 from tests.fakes.openai_server import FakeModelServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -66,3 +71,20 @@ def config_file(tmp_path: Path, model_server: FakeModelServer) -> Path:
 @pytest.fixture
 def model_env() -> dict[str, str]:
     return {"DEEPSEEK_API_KEY": TEST_KEY, "OPENAI_API_KEY": TEST_KEY}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'arena.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()

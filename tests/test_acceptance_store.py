@@ -3,10 +3,8 @@ SQLite and on PostgreSQL, seeded the way the review task leaves a posted run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -37,29 +35,11 @@ from tests.acceptance_seed import (
     utc,
     verdicts,
 )
-from tests.databases import fresh_postgres_database
 
 POLICY = Policy()
 NOW = T0 + timedelta(hours=3)
 LEASE = timedelta(minutes=30)
 MAINTAINER = "maint"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'arena.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

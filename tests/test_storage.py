@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,26 +16,8 @@ from bot.migrate import HEAD, current_head, ensure_current, upgrade
 from bot.runs import PostedComment, RunKey, RunSummary, Spot
 from bot.storage import SqlStore
 from bot.storage_schema import Agreement, Base, PullRequest, Repository, Run
-from tests.databases import fresh_postgres_database
 
 KEY = RunKey("octo", "hello", 1, "a" * 40, "deepseek")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'arena.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
