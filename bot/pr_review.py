@@ -3,8 +3,11 @@
 Driven by the Celery task, one task per contender. The tasks of one pull request coordinate only through the
 run store: each records its findings, waits (bounded) for its peers so that comments flagging the same spot can
 say "also raised by", then waits (bounded) for its turn in the seeded posting order, so position bias can be
-measured. It is idempotent: the store and the summary markers on the PR are both checked before posting, a
-newer push supersedes the job, and a broken ``.github/review-arena.yml`` produces one notice naming the key.
+measured. Each store change that a peer may wait for is announced on the head's wake-up topic
+(``bot.wakeups``), so the waiters look again at once rather than at their next poll.
+
+It is idempotent: the store and the summary markers on the PR are both checked before posting, a newer push
+supersedes the job, and a broken ``.github/review-arena.yml`` produces one notice naming the key.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from github import Github
 
@@ -37,11 +40,13 @@ from bot.pr_github import (
 from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, run_arena
 from bot.runs import HeadSnapshot, PostedComment, PullContext, RunKey, RunRecord, RunSummary, Spot
+from bot.wakeups import PollOnly, Wakeups, topic_of
 
 Result = Literal["posted", "already-posted", "superseded", "skipped-config", "skipped-draft"]
 SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
 DONE = frozenset({"posted", "superseded"})
 NO_CONTEXT = PullContext()
+T = TypeVar("T")
 
 
 class RunStore(Protocol):
@@ -108,10 +113,12 @@ async def review_pull_for_contender(
     clock: Callable[[], float],
     timing: Timing = Timing(),
     context: PullContext = NO_CONTEXT,
+    wakeups: Wakeups | None = None,
 ) -> Result:
     """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review."""
     target = Target(gh, PullRef(task.owner, task.repo, task.number))
-    snapshot = await _snapshot(task, target, store, timing, context)
+    waits = _Waits(store, task.key, timing, wakeups or PollOnly(timing.sleep))
+    snapshot = await _snapshot(task, target, waits, context)
     if snapshot.head_sha != task.head_sha:
         return "superseded"
     try:
@@ -143,44 +150,39 @@ async def review_pull_for_contender(
     if _should_retry(outcome, task):
         await asyncio.to_thread(store.set_status, run.run_id, "pending")
         raise TransientModelError(f"contender '{contender.name}' failed transiently: {outcome.error}")
-    await asyncio.to_thread(
+    await waits.changed(
         store.save_review, run.run_id, summarise(outcome, files_reviewed=len(report.reviewed)), spots_of(outcome)
     )
-    peers = await _wait(store, task.key, timing, lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
+    peers = await waits.until(lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
     pairs = agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
     await asyncio.to_thread(store.record_agreements, task.key, [(a, fa, b, fb) for a, fa, b, fb in pairs])
     payload = review_payload(outcome, report, also_raised=also_raised_for(pairs, task.contender, merged))
-    await _wait(store, task.key, timing, lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
-    if not await _claim(store, task.key, run.run_id, timing):
+    await waits.until(lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
+    if not await waits.claim(run.run_id):
         return "already-posted"
     existing = await asyncio.to_thread(posted_review_id, target, task.contender, task.head_sha)
     if existing is not None:
-        await asyncio.to_thread(store.mark_posted, run.run_id, review_id=existing, comments=())
+        await waits.changed(store.mark_posted, run.run_id, review_id=existing, comments=())
         return "already-posted"
     posted = await asyncio.to_thread(
         post_review, gh, owner=task.owner, repo=task.repo, number=task.number, payload=payload
     )
-    await asyncio.to_thread(
+    await waits.changed(
         store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome, task.head_sha)
     )
     return "posted"
 
 
-async def _snapshot(
-    task: PullTask, target: Target, store: RunStore, timing: Timing, context: PullContext
-) -> HeadSnapshot:
+async def _snapshot(task: PullTask, target: Target, waits: _Waits, context: PullContext) -> HeadSnapshot:
     """The head as fetched once for every contender: one task fetches, the others read it from the store."""
+    store, timing = waits.store, waits.timing
     if await asyncio.to_thread(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
         snapshot = await asyncio.to_thread(fetch_snapshot, target, context)
-        await asyncio.to_thread(store.save_snapshot, task.key, snapshot.to_json())
+        await waits.changed(store.save_snapshot, task.key, snapshot.to_json())
         return snapshot
-    waited, pause = 0.0, timing.poll_s / 20
-    while waited < timing.snapshot_wait_s:
-        text = await asyncio.to_thread(store.load_snapshot, task.key)
-        if text is not None:
-            return HeadSnapshot.from_json(text)
-        await timing.sleep(pause)
-        waited, pause = waited + pause, min(pause * 2, timing.poll_s)
+    text = await waits.first(lambda: store.load_snapshot(task.key), bound=timing.snapshot_wait_s)
+    if text is not None:
+        return HeadSnapshot.from_json(text)
     return await asyncio.to_thread(fetch_snapshot, target, context)  # the fetching task died: fetch it here
 
 
@@ -213,27 +215,52 @@ def _should_retry(outcome: ContenderOutcome, task: PullTask) -> bool:
     return outcome.status == "failed" and not task.final_attempt and all(f.kind in transient for f in outcome.failures)
 
 
-async def _wait(
-    store: RunStore, key: RunKey, timing: Timing, ready: Callable[[list[RunRecord]], bool], *, bound: float
-) -> list[RunRecord]:
-    """Poll the store until ``ready`` or the bound passes; a crashed peer must not hold the others forever."""
-    waited, pause = 0.0, timing.poll_s / 20
-    while True:
-        runs = await asyncio.to_thread(store.runs_for, key)
-        if ready(runs) or waited >= bound:
-            return runs
-        await timing.sleep(pause)
-        waited, pause = waited + pause, min(pause * 2, timing.poll_s)
+@dataclass(frozen=True, slots=True)
+class _Waits:
+    """The bounded waits of one task on its peers: read the store, and if it is not there yet wait for a wake-up
+    on the head's topic or the poll pause, whichever comes first; a crashed peer must not hold the others."""
 
+    store: RunStore
+    key: RunKey
+    timing: Timing
+    wakeups: Wakeups
 
-async def _claim(store: RunStore, key: RunKey, run_id: str, timing: Timing) -> bool:
-    """Wait for the right to post; False when another execution of this run posted meanwhile."""
-    while not await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=timing.claim_stale_s):
-        runs = await asyncio.to_thread(store.runs_for, key)
-        if any(r.run_id == run_id and r.status == "posted" for r in runs):
-            return False
-        await timing.sleep(timing.poll_s)
-    return True
+    async def changed(self, write: Callable[..., None], *args: object, **kwargs: object) -> None:
+        """Run a store write that peers may wait for, then wake them."""
+        await asyncio.to_thread(write, *args, **kwargs)
+        self.wakeups.notify(topic_of(self.key))
+
+    async def first(self, read: Callable[[], T | None], *, bound: float) -> T | None:
+        """The first non-None ``read()``, or None once ``bound`` seconds have been waited."""
+        waited, pause = 0.0, self.timing.poll_s / 20
+        with self.wakeups.watching(topic_of(self.key)) as watch:
+            while True:
+                found = await asyncio.to_thread(read)
+                if found is not None or waited >= bound:
+                    return found
+                waited += await watch.wait(min(pause, bound - waited))
+                pause = min(pause * 2, self.timing.poll_s)
+
+    async def until(self, ready: Callable[[list[RunRecord]], bool], *, bound: float) -> list[RunRecord]:
+        """The head's runs once ``ready`` holds for them, or as they are when ``bound`` has been waited."""
+
+        def read() -> list[RunRecord] | None:
+            runs = self.store.runs_for(self.key)
+            return runs if ready(runs) else None
+
+        found = await self.first(read, bound=bound)
+        return found if found is not None else await asyncio.to_thread(self.store.runs_for, self.key)
+
+    async def claim(self, run_id: str) -> bool:
+        """Wait for the right to post; False when another execution of this run posted meanwhile."""
+        store, stale = self.store, self.timing.claim_stale_s
+        with self.wakeups.watching(topic_of(self.key)) as watch:
+            while not await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=stale):
+                runs = await asyncio.to_thread(store.runs_for, self.key)
+                if any(r.run_id == run_id and r.status == "posted" for r in runs):
+                    return False
+                await watch.wait(self.timing.poll_s)
+        return True
 
 
 def _peers_settled(runs: list[RunRecord], names: Sequence[str]) -> bool:

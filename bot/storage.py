@@ -3,6 +3,9 @@
 SQLite is the embedded default and runs in WAL mode with a busy timeout, so the receiver and the workers can
 share one file; PostgreSQL comes from ``DATABASE_URL``. Every write is keyed by a unique constraint, so
 retries and redeliveries find their row instead of adding one.
+
+The calls a review makes while it waits for its peers are the hot path of a worker: they run prepared statements
+and remember each pull request's row id (a row that, once made, is never renumbered or removed).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,10 +28,50 @@ from bot.storage_schema import Agreement, Comment, Installation, PullRequest, Pu
 FIRST_POLL_AFTER = timedelta(minutes=15)
 # these sessions load no object the update could touch: skip the ORM's evaluation of the WHERE clause against them
 _NO_SYNC = {"synchronize_session": False}
+_PULL_ID = (
+    select(PullRequest.id)
+    .join(Repository, PullRequest.repository_id == Repository.id)
+    .where(
+        Repository.owner == bindparam("owner"),
+        Repository.name == bindparam("repo"),
+        PullRequest.number == bindparam("number"),
+    )
+)
+_RUNS = (
+    select(Run.run_id, Run.contender, Run.head_sha, Run.status, Run.position, Run.seed)
+    .add_columns(Run.findings_json, Run.review_id)
+    .where(Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"))
+    .order_by(Run.position)
+)
+_SNAPSHOT = select(PullSnapshot.data_json).where(
+    PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head")
+)
+_PULL = (
+    select(PullRequest)
+    .join(Repository, PullRequest.repository_id == Repository.id)
+    .where(
+        Repository.owner == bindparam("owner"),
+        Repository.name == bindparam("repo"),
+        PullRequest.number == bindparam("number"),
+    )
+)
+_RUN = select(Run).where(Run.run_id == bindparam("run_id"))
+_RUN_OF_HEAD = select(Run).where(
+    Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"), Run.contender == bindparam("contender")
+)
+_FINGERPRINTS = select(Comment.fingerprint).where(Comment.run_pk == bindparam("run_pk"))
+_AGREEMENTS = select(Agreement).where(
+    Agreement.pull_request_id == bindparam("pull"), Agreement.head_sha == bindparam("head")
+)
+PULL_IDS_KEPT = 4096
 
 
 class SqlStore(SqlAdapter):
     """The run store of the App (see ``bot.pr_review.RunStore``)."""
+
+    def __init__(self, engine: Engine, **kwargs: Any) -> None:
+        super().__init__(engine, **kwargs)
+        self._pull_ids: dict[tuple[str, str, int], int] = {}
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:
@@ -52,11 +95,7 @@ class SqlStore(SqlAdapter):
             try:
                 with self._session() as s:
                     pull = self._pull(s, key, seed=seed, installation_id=installation_id, author=author)
-                    run = s.scalar(
-                        select(Run).where(
-                            Run.pull_request_id == pull.id, Run.head_sha == key.head_sha, Run.contender == key.contender
-                        )
-                    )
+                    run = s.scalar(_RUN_OF_HEAD, {"pull": pull.id, "head": key.head_sha, "contender": key.contender})
                     if run is None:
                         order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull.seed)
                         run = Run(
@@ -84,14 +123,11 @@ class SqlStore(SqlAdapter):
     ) -> PullRequest:
         """The pull request's row (and its repository's), created if missing; safe when tasks race to create it."""
         # read first: the row usually exists, and an insert would take SQLite's one write lock even when ignored
-        pull = s.scalar(
-            select(PullRequest)
-            .join(Repository, PullRequest.repository_id == Repository.id)
-            .where(Repository.owner == key.owner, Repository.name == key.repo, PullRequest.number == key.number)
-        )
+        pull = s.scalar(_PULL, {"owner": key.owner, "repo": key.repo, "number": key.number})
         if pull is not None:
             if author and not pull.author:
                 pull.author = author
+            self._remember(key, pull.id)  # read, so committed before this transaction
             return pull
         s.execute(
             insert_ignoring_duplicates(
@@ -123,21 +159,21 @@ class SqlStore(SqlAdapter):
         assert pull is not None
         if author and not pull.author:
             pull.author = author
-        return pull
+        return pull  # not remembered yet: this transaction may still roll back
 
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool:
         """True for the one task that should fetch this head from GitHub; a stale, unfilled claim is taken over."""
         now = self._now()
         with self._session() as s:
-            pull = self._pull(s, key, seed=0, installation_id=None)
-            row = {"pull_request_id": pull.id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
+            pull_id = self._pull_id(s, key)
+            row = {"pull_request_id": pull_id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
             # RETURNING says whether this insert won; rowcount is not reliable for it on every driver
             inserted = s.execute(insert_ignoring_duplicates(s, PullSnapshot, [row]).returning(PullSnapshot.id))
             if inserted.first() is not None:
                 return True
             taken = s.execute(
                 update(PullSnapshot)
-                .where(PullSnapshot.pull_request_id == pull.id, PullSnapshot.head_sha == key.head_sha)
+                .where(PullSnapshot.pull_request_id == pull_id, PullSnapshot.head_sha == key.head_sha)
                 .where(
                     PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < now - timedelta(seconds=stale_after_s)
                 )
@@ -148,44 +184,60 @@ class SqlStore(SqlAdapter):
 
     def save_snapshot(self, key: RunKey, data: str) -> None:
         with self._session() as s:
-            pull = self._pull(s, key, seed=0, installation_id=None)
             s.execute(
                 update(PullSnapshot)
-                .where(PullSnapshot.pull_request_id == pull.id, PullSnapshot.head_sha == key.head_sha)
+                .where(PullSnapshot.pull_request_id == self._pull_id(s, key), PullSnapshot.head_sha == key.head_sha)
                 .values(data_json=data),
                 execution_options=_NO_SYNC,
             )
 
     def load_snapshot(self, key: RunKey) -> str | None:
-        with self._session() as s:
-            return s.scalar(
-                select(PullSnapshot.data_json)
-                .join(PullRequest, PullSnapshot.pull_request_id == PullRequest.id)
-                .join(Repository, PullRequest.repository_id == Repository.id)
-                .where(
-                    Repository.owner == key.owner,
-                    Repository.name == key.repo,
-                    PullRequest.number == key.number,
-                    PullSnapshot.head_sha == key.head_sha,
-                )
-            )
+        with self.engine.connect() as connection:
+            pull_id = self._known_pull_id(connection, key)
+            if pull_id is None:
+                return None
+            found: str | None = connection.scalar(_SNAPSHOT, {"pull": pull_id, "head": key.head_sha})
+            return found
 
     def runs_for(self, key: RunKey) -> list[RunRecord]:
         """Every contender's run for the same pull request and head."""
-        with self._session() as s:
-            rows = s.scalars(
-                select(Run)
-                .join(PullRequest, Run.pull_request_id == PullRequest.id)
-                .join(Repository, PullRequest.repository_id == Repository.id)
-                .where(
-                    Repository.owner == key.owner,
-                    Repository.name == key.repo,
-                    PullRequest.number == key.number,
-                    Run.head_sha == key.head_sha,
+        with self.engine.connect() as connection:
+            pull_id = self._known_pull_id(connection, key)
+            if pull_id is None:
+                return []
+            rows = connection.execute(_RUNS, {"pull": pull_id, "head": key.head_sha})
+            return [
+                RunRecord(
+                    run_id=r.run_id,
+                    contender=r.contender,
+                    head_sha=r.head_sha,
+                    status=r.status,
+                    position=r.position,
+                    seed=r.seed,
+                    spots=_spots(r.findings_json),
+                    review_id=r.review_id,
                 )
-                .order_by(Run.position)
-            )
-            return [_record(r) for r in rows]
+                for r in rows
+            ]
+
+    def _known_pull_id(self, connection: Any, key: RunKey) -> int | None:
+        """The pull request's row id, or None while no task has created the row."""
+        found = self._pull_ids.get((key.owner, key.repo, key.number))
+        if found is None:
+            found = connection.scalar(_PULL_ID, {"owner": key.owner, "repo": key.repo, "number": key.number})
+            if found is not None:
+                self._remember(key, found)
+        return found
+
+    def _pull_id(self, s: Session, key: RunKey) -> int:
+        """The pull request's row id, creating the row when it is missing."""
+        found = self._pull_ids.get((key.owner, key.repo, key.number))
+        return found if found is not None else self._pull(s, key, seed=0, installation_id=None).id
+
+    def _remember(self, key: RunKey, pull_id: int) -> None:
+        if len(self._pull_ids) >= PULL_IDS_KEPT:
+            self._pull_ids.clear()
+        self._pull_ids[(key.owner, key.repo, key.number)] = pull_id
 
     def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None:
         with self._session() as s:
@@ -227,7 +279,7 @@ class SqlStore(SqlAdapter):
         with self._session() as s:
             run = self._run(s, run_id)
             run.status, run.review_id, run.updated_at = "posted", review_id, self._now()
-            known = set(s.scalars(select(Comment.fingerprint).where(Comment.run_pk == run.id)))
+            known = set(s.scalars(_FINGERPRINTS, {"run_pk": run.id}))
             agreed = _agreements_of(s, run)
             for c in comments:
                 if c.fingerprint not in known:
@@ -263,10 +315,10 @@ class SqlStore(SqlAdapter):
         if not pairs:
             return
         with self._session() as s:
-            pull = self._pull(s, key, seed=0, installation_id=None)
+            pull_id = self._pull_id(s, key)
             rows = [
                 {
-                    "pull_request_id": pull.id,
+                    "pull_request_id": pull_id,
                     "head_sha": key.head_sha,
                     "contender_a": a,
                     "fingerprint_a": fa,
@@ -303,7 +355,7 @@ class SqlStore(SqlAdapter):
 
     @staticmethod
     def _run(s: Session, run_id: str) -> Run:
-        run = s.scalar(select(Run).where(Run.run_id == run_id))
+        run = s.scalar(_RUN, {"run_id": run_id})
         if run is None:
             raise KeyError(f"no run {run_id}")
         return run
@@ -311,6 +363,10 @@ class SqlStore(SqlAdapter):
 
 def recount_runs(s: Session, run_ids: Sequence[int]) -> None:
     """Store each run's line comments by verdict (and shared ones), which the statistics read instead of comments."""
+    s.execute(_RECOUNT, {"run_ids": list(run_ids)}, execution_options=_NO_SYNC)
+
+
+def _recount() -> Any:
     line = (Comment.run_pk == Run.id, Comment.placement != "body")
     decided = Comment.verdict.in_(("accepted", "addressed", "rejected", "ignored"))
     shared = Comment.agreement_id.is_not(None)
@@ -323,14 +379,15 @@ def recount_runs(s: Session, run_ids: Sequence[int]) -> None:
     }
     values["n_shared_accepted"] = count(shared, Comment.verdict == "accepted")
     values["n_shared_decided"] = count(shared, decided)
-    s.execute(update(Run).where(Run.id.in_(run_ids)).values(**values))
+    return update(Run).where(Run.id.in_(bindparam("run_ids", expanding=True))).values(**values)
+
+
+_RECOUNT = _recount()
 
 
 def _agreements_of(s: Session, run: Run) -> dict[str, int]:
     """The run's fingerprints that another contender also raised, each with one agreement row's id."""
-    rows = s.execute(
-        select(Agreement).where(Agreement.pull_request_id == run.pull_request_id, Agreement.head_sha == run.head_sha)
-    ).scalars()
+    rows = s.scalars(_AGREEMENTS, {"pull": run.pull_request_id, "head": run.head_sha})
     found: dict[str, int] = {}
     for a in rows:
         for contender, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
@@ -339,8 +396,12 @@ def _agreements_of(s: Session, run: Run) -> dict[str, int]:
     return found
 
 
+def _spots(findings_json: str | None) -> tuple[Spot, ...]:
+    return tuple(Spot.from_dict(d) for d in json.loads(findings_json or "[]"))
+
+
 def _record(run: Run) -> RunRecord:
-    spots = tuple(Spot.from_dict(d) for d in json.loads(run.findings_json or "[]"))
+    spots = _spots(run.findings_json)
     return RunRecord(
         run_id=run.run_id,
         contender=run.contender,

@@ -26,6 +26,7 @@ from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_
 from bot.prompt_library import load_template
 from bot.runs import PullContext, RunKey
 from bot.storage import SqlStore
+from bot.wakeups import LocalWakeups, Wakeups
 from tests.conftest import DIFFS, TEST_KEY, contenders_for
 from tests.fakes.github_server import FakeGitHubServer
 from tests.fakes.openai_server import Behaviour, FakeModelServer
@@ -84,7 +85,13 @@ def _task(contender: str, *, head_sha: str = HEAD, run: int = 1, final: bool = T
 
 
 async def _review(
-    gh: Github, store: SqlStore, settings: Settings, task: PullTask, timing: Timing, context: PullContext = NO_CONTEXT
+    gh: Github,
+    store: SqlStore,
+    settings: Settings,
+    task: PullTask,
+    timing: Timing,
+    context: PullContext = NO_CONTEXT,
+    wakeups: Wakeups | None = None,
 ) -> Result:
     config = next(c for c in settings.contenders if c.name == task.contender)
     async with OpenAIModel(config, api_key=TEST_KEY) as model:
@@ -98,6 +105,7 @@ async def _review(
             clock=time.monotonic,
             timing=timing,
             context=context,
+            wakeups=wakeups,
         )
 
 
@@ -213,6 +221,30 @@ def test_contenders_post_in_the_seeded_order_whoever_finishes_first(
     runs = store.runs_for(RunKey(OWNER, REPO, NUMBER, HEAD, "deepseek"))
     assert {r.contender: r.position for r in runs} == {name: i for i, name in enumerate(expected)}
     assert all(r.status == "posted" and r.review_id for r in runs)
+
+
+def test_peers_wake_on_each_others_store_changes_not_on_their_next_poll(
+    github: FakeGitHubServer, gh: Github, settings: Settings, model_server: FakeModelServer, store: SqlStore
+) -> None:
+    slow = Timing(peer_wait_s=120, turn_wait_s=120, poll_s=60)  # the first poll pause alone is 3 s
+    model_server.set_behaviour("gpt-5.6-sol", Behaviour(latency_s=0.3))  # one contender waits for the other
+    wakeups = LocalWakeups()
+
+    async def both() -> list[Result]:
+        return list(
+            await asyncio.gather(
+                *(
+                    _review(gh, store, settings, _task(name, run=i + 1), slow, wakeups=wakeups)
+                    for i, name in enumerate(["deepseek", "openai"])
+                )
+            )
+        )
+
+    started = time.monotonic()
+    assert asyncio.run(both()) == ["posted", "posted"]
+    assert time.monotonic() - started < slow.poll_s / 20, "a wait ran to its poll pause instead of waking"
+    assert len(github.state.reviews_of(OWNER, REPO, NUMBER)) == 2
+    assert wakeups.watched() == 0
 
 
 def test_the_same_spot_flagged_by_both_says_also_raised_by(

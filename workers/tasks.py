@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import redis
 from github import Github, GithubException
 
 from bot import config
@@ -32,8 +33,10 @@ from bot.llm import OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
+from bot.redis_wakeups import RedisWakeups
 from bot.runs import PullContext
 from bot.storage import SqlStore
+from bot.wakeups import LocalWakeups, Wakeups
 from workers.celery_app import app, broker_url, make_celery
 
 __all__ = [
@@ -69,6 +72,15 @@ def _open_store(url: str) -> SqlStore:
     if url.startswith("sqlite"):
         upgrade(url)
     return SqlStore(make_engine(url))
+
+
+@functools.lru_cache(maxsize=4)
+def _wakeups(broker: str) -> Wakeups:
+    """The worker's wake-ups: over Redis when the broker is Redis (peers may run in other processes and hosts),
+    else in this process (``review-arena up``'s embedded broker runs one worker)."""
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        return RedisWakeups(redis.Redis.from_url(broker, socket_timeout=5, health_check_interval=30))
+    return LocalWakeups()
 
 
 def _github_for(environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str) -> Github:
@@ -114,6 +126,7 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
                 clock=time.monotonic,
                 timing=timing_from(environ),
                 context=context,
+                wakeups=_wakeups(broker_url(environ)),
             )
 
     return asyncio.run(go())
