@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,42 @@ _RUN_OF_HEAD = select(Run).where(
     Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"), Run.contender == bindparam("contender")
 )
 _FINGERPRINTS = select(Comment.fingerprint).where(Comment.run_pk == bindparam("run_pk"))
-_AGREEMENTS = select(Agreement).where(
-    Agreement.pull_request_id == bindparam("pull"), Agreement.head_sha == bindparam("head")
+# a head whose files are saved, or whose fetch was claimed recently enough not to be taken over
+_HELD = select(PullSnapshot.id).where(
+    PullSnapshot.pull_request_id == bindparam("pull"),
+    PullSnapshot.head_sha == bindparam("head"),
+    or_(PullSnapshot.data_json.is_not(None), PullSnapshot.claimed_at >= bindparam("fresh")),
+)
+_RUN_ROW = select(Run.id, Run.contender, Run.pull_request_id, Run.head_sha).where(Run.run_id == bindparam("run_id"))
+_SET_STATUS = (
+    update(Run).where(Run.run_id == bindparam("rid")).values(status=bindparam("to"), updated_at=bindparam("now"))
+)
+_CLAIM_POSTING = (
+    update(Run)
+    .where(Run.run_id == bindparam("rid"))
+    .where(
+        or_(
+            Run.status.not_in(("posting", "posted")),
+            and_(Run.status == "posting", Run.updated_at < bindparam("stale")),
+        )
+    )
+    .values(status="posting", updated_at=bindparam("now"))
+)
+_MARK_POSTED = (
+    update(Run)
+    .where(Run.id == bindparam("pk"))
+    .values(status="posted", review_id=bindparam("review"), updated_at=bindparam("now"))
+)
+# reactions are polled from 15 minutes after the first review on
+_FIRST_POLL = (
+    update(PullRequest)
+    .where(PullRequest.id == bindparam("pull"), PullRequest.next_poll_at.is_(None), PullRequest.polled_at.is_(None))
+    .values(next_poll_at=bindparam("at"))
+)
+_AGREEMENTS = (
+    select(Agreement.id, Agreement.contender_a, Agreement.fingerprint_a)
+    .add_columns(Agreement.contender_b, Agreement.fingerprint_b)
+    .where(Agreement.pull_request_id == bindparam("pull"), Agreement.head_sha == bindparam("head"))
 )
 PULL_IDS_KEPT = 4096
 
@@ -164,6 +198,11 @@ class SqlStore(SqlAdapter):
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool:
         """True for the one task that should fetch this head from GitHub; a stale, unfilled claim is taken over."""
         now = self._now()
+        fresh = now - timedelta(seconds=stale_after_s)
+        with self.engine.connect() as c:  # usually another task has claimed it: say so without a write
+            pull_id = self._known_pull_id(c, key)
+            if pull_id is not None and c.scalar(_HELD, {"pull": pull_id, "head": key.head_sha, "fresh": fresh}):
+                return False
         with self._session() as s:
             pull_id = self._pull_id(s, key)
             row = {"pull_request_id": pull_id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
@@ -174,9 +213,7 @@ class SqlStore(SqlAdapter):
             taken = s.execute(
                 update(PullSnapshot)
                 .where(PullSnapshot.pull_request_id == pull_id, PullSnapshot.head_sha == key.head_sha)
-                .where(
-                    PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < now - timedelta(seconds=stale_after_s)
-                )
+                .where(PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < fresh)
                 .values(claimed_at=now),
                 execution_options=_NO_SYNC,
             )
@@ -240,21 +277,26 @@ class SqlStore(SqlAdapter):
         self._pull_ids[(key.owner, key.repo, key.number)] = pull_id
 
     def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None:
-        with self._session() as s:
-            run = self._run(s, run_id)
-            run.status = summary.status
-            run.model = summary.model
-            run.input_tokens, run.cached_input_tokens = summary.input_tokens, summary.cached_input_tokens
-            run.output_tokens, run.reasoning_tokens = summary.output_tokens, summary.reasoning_tokens
-            run.cost_usd, run.latency_s, run.error = summary.cost_usd, summary.latency_s, summary.error
-            run.files_reviewed = summary.files_reviewed
-            run.findings_json = json.dumps([spot.as_dict() for spot in spots])
-            run.updated_at = self._now()
+        values = {
+            "status": summary.status,
+            "model": summary.model,
+            "input_tokens": summary.input_tokens,
+            "cached_input_tokens": summary.cached_input_tokens,
+            "output_tokens": summary.output_tokens,
+            "reasoning_tokens": summary.reasoning_tokens,
+            "cost_usd": summary.cost_usd,
+            "latency_s": summary.latency_s,
+            "error": summary.error,
+            "files_reviewed": summary.files_reviewed,
+            "findings_json": json.dumps([spot.as_dict() for spot in spots]),
+            "updated_at": self._now(),
+        }
+        with self.engine.begin() as c:
+            _require(c.execute(update(Run).where(Run.run_id == run_id).values(**values)), run_id)
 
     def set_status(self, run_id: str, status: str) -> None:
-        with self._session() as s:
-            run = self._run(s, run_id)
-            run.status, run.updated_at = status, self._now()
+        with self.engine.begin() as c:
+            _require(c.execute(_SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
 
     def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool:
         """Atomically take the right to post this run; a claim older than ``stale_after_s`` can be taken over.
@@ -263,52 +305,27 @@ class SqlStore(SqlAdapter):
         """
         now = self._now()
         stale = now - timedelta(seconds=stale_after_s)
-        with self._session() as s:
-            result = s.execute(
-                update(Run)
-                .where(Run.run_id == run_id)
-                .where(
-                    or_(Run.status.not_in(("posting", "posted")), and_(Run.status == "posting", Run.updated_at < stale))
-                )
-                .values(status="posting", updated_at=now),
-                execution_options=_NO_SYNC,
-            )
-            return bool(getattr(result, "rowcount", 0) == 1)
+        with self.engine.begin() as c:
+            return c.execute(_CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
 
     def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None:
-        with self._session() as s:
-            run = self._run(s, run_id)
-            run.status, run.review_id, run.updated_at = "posted", review_id, self._now()
-            known = set(s.scalars(_FINGERPRINTS, {"run_pk": run.id}))
-            agreed = _agreements_of(s, run)
-            for c in comments:
-                if c.fingerprint not in known:
-                    s.add(
-                        Comment(
-                            run_pk=run.id,
-                            contender=run.contender,
-                            fingerprint=c.fingerprint,
-                            path=c.path,
-                            line=c.line,
-                            start_line=c.start_line,
-                            side=c.side,
-                            severity=c.severity,
-                            category=c.category,
-                            placement=c.placement,
-                            created_at=self._now(),
-                            marker=c.marker,
-                            suggestion=c.suggestion,
-                            agreement_id=agreed.get(c.fingerprint),
-                            pull_request_id=run.pull_request_id,
-                            language=language_of(c.path),
-                        )
-                    )
-                    known.add(c.fingerprint)
-            s.flush()
-            recount_runs(s, [run.id])
-            pull = s.get(PullRequest, run.pull_request_id)
-            if pull is not None and pull.next_poll_at is None and pull.polled_at is None:
-                pull.next_poll_at = self._now() + FIRST_POLL_AFTER  # reactions are polled from then on
+        now = self._now()
+        with self.engine.begin() as c:
+            run = c.execute(_RUN_ROW, {"run_id": run_id}).first()
+            if run is None:
+                raise KeyError(f"no run {run_id}")
+            c.execute(_MARK_POSTED, {"pk": run.id, "review": review_id, "now": now})
+            known = set(c.scalars(_FINGERPRINTS, {"run_pk": run.id}))
+            agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
+            rows = []
+            for comment in comments:
+                if comment.fingerprint not in known:
+                    known.add(comment.fingerprint)
+                    rows.append(_comment_row(comment, run, agreed.get(comment.fingerprint), now))
+            if rows:
+                c.execute(insert(Comment), rows)
+            c.execute(_RECOUNT, {"run_ids": [run.id]})
+            c.execute(_FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
 
     def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None:
         """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
@@ -385,15 +402,41 @@ def _recount() -> Any:
 _RECOUNT = _recount()
 
 
-def _agreements_of(s: Session, run: Run) -> dict[str, int]:
+def _agreements_of(c: Connection, pull_id: int, head_sha: str, contender: str) -> dict[str, int]:
     """The run's fingerprints that another contender also raised, each with one agreement row's id."""
-    rows = s.scalars(_AGREEMENTS, {"pull": run.pull_request_id, "head": run.head_sha})
     found: dict[str, int] = {}
-    for a in rows:
-        for contender, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
-            if contender == run.contender:
+    for a in c.execute(_AGREEMENTS, {"pull": pull_id, "head": head_sha}):
+        for who, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
+            if who == contender:
                 found.setdefault(fp, a.id)
     return found
+
+
+def _comment_row(comment: PostedComment, run: Any, agreement_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "run_pk": run.id,
+        "contender": run.contender,
+        "fingerprint": comment.fingerprint,
+        "path": comment.path,
+        "line": comment.line,
+        "start_line": comment.start_line,
+        "side": comment.side,
+        "severity": comment.severity,
+        "category": comment.category,
+        "placement": comment.placement,
+        "created_at": now,
+        "marker": comment.marker,
+        "suggestion": comment.suggestion,
+        "agreement_id": agreement_id,
+        "pull_request_id": run.pull_request_id,
+        "language": language_of(comment.path),
+        "verdict": "pending",
+    }
+
+
+def _require(result: Any, run_id: str) -> None:
+    if result.rowcount == 0:
+        raise KeyError(f"no run {run_id}")
 
 
 def _spots(findings_json: str | None) -> tuple[Spot, ...]:
