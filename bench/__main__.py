@@ -7,12 +7,21 @@ import json
 import platform
 from datetime import UTC, datetime
 
-from bench import diff_pipeline, github_requests, review_parallel, stats_query, webhook_ack, worker_throughput
+from bench import (
+    diff_pipeline,
+    github_requests,
+    review_parallel,
+    run_store,
+    stats_query,
+    webhook_ack,
+    worker_throughput,
+)
 
 SUITES = {
     "diff_pipeline": diff_pipeline,
     "review_parallel": review_parallel,
     "webhook_ack": webhook_ack,
+    "run_store": run_store,
     "worker_throughput": worker_throughput,
     "github_requests": github_requests,
     "stats_query": stats_query,

@@ -52,9 +52,6 @@ def maintain(engine: Engine) -> str:
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # in WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses nothing, a power
-    # cut may lose the last commits (GitHub's summary markers then still stop a second post)
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     # reads through a memory map and a 64 MiB page cache: the statistics scan a million-comment file in one go

@@ -21,6 +21,9 @@ from bot.errors import ConfigError
 from bot.github import DEFAULT_API_URL, translate
 
 REFRESH_MARGIN_S = 5 * 60
+# keep-alive connections one installation's client keeps open: a worker's threads share the client, and
+# requests keeps only 10 by default, so the others would open (and TLS-handshake) a connection per request
+POOL_SIZE = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +73,13 @@ class InstallationClients:
         clock: Callable[[], float] = time.time,
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._clock = clock
         self._between_requests = seconds_between_requests
         self._between_writes = seconds_between_writes
+        self._pool_size = pool_size
         self._integration = GithubIntegration(
             auth=Auth.AppAuth(credentials.app_id, credentials.private_key),
             base_url=self._api_url,
@@ -102,6 +107,7 @@ class InstallationClients:
                 seconds_between_requests=self._between_requests,
                 seconds_between_writes=self._between_writes,
                 per_page=100,
+                pool_size=self._pool_size,
                 lazy=True,  # get_repo/get_pull cost no request until an attribute is read
             )
             expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import redis
 from sqlalchemy import select
 
 from bot.database import make_engine
+from bot.pr_review import PullTask
 from bot.storage_schema import Installation, Repository
 from tests.conftest import DIFFS
 from tests.stack import ArenaStack
-from workers.tasks import run_record_installation, run_review_command
+from workers.tasks import run_record_installation, run_review_command, run_review_contender
 
 DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
 
@@ -41,3 +43,18 @@ def test_installation_changes_are_recorded(tmp_path: Path) -> None:
         active = {name: on for name, on in conn.execute(select(Repository.name, Repository.active))}
     engine.dispose()
     assert active == {"a": True, "b": False}
+
+
+def test_a_worker_thread_reuses_its_model_connection_across_reviews(tmp_path: Path) -> None:
+    with ArenaStack(tmp_path, redis_db=10) as stack:
+        installation = stack.github.add_installation("octo")
+        for number in (1, 2):
+            stack.github.add_pull_request("octo", "hello", number, DIFF, head_sha=f"{number}" * 40)
+        for number in (1, 2):
+            task = PullTask("octo", "hello", number, f"{number}" * 40, "deepseek", f"{number:032x}", seed=1)
+            solo = {**stack.env, "REVIEW_ARENA_PEER_WAIT_S": "0.2"}  # no peer runs here
+            result = run_review_contender(solo, replace(task, installation_id=installation.id))
+            assert result == "posted"
+        calls = [r for r in stack.models.requests if r.path.endswith("/chat/completions")]
+        assert len(calls) == 2
+        assert calls[0].client_port == calls[1].client_port, "the second review opened a new connection"

@@ -22,7 +22,7 @@ from github import Github, GithubException
 
 from bot import config
 from bot.celery_queue import CeleryQueue
-from bot.core.config import Settings
+from bot.core.config import ContenderConfig, Settings
 from bot.core.pr_ref import PullRef
 from bot.core.signal_events import PullStateChanged, PushTracked
 from bot.database import DEFAULT_DATABASE_URL, make_engine
@@ -112,24 +112,53 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
     store = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     template = load_template(settings.review.prompt_version)
 
-    async def go() -> Result:
-        # this loop runs one review and nothing else: its blocking calls run in this thread, not a second one
-        asyncio.get_running_loop().set_default_executor(_InThread())
-        async with OpenAIModel(found, api_key=api_key) as model:
-            return await review_pull_for_contender(
-                task,
-                gh=gh,
-                store=store,
-                settings=settings,
-                template=template,
-                model=model,
-                clock=time.monotonic,
-                timing=timing_from(environ),
-                context=context,
-                wakeups=_wakeups(broker_url(environ)),
-            )
+    model = _thread_model(found, api_key)  # before the loop runs: replacing a client closes the old one on it
 
-    return asyncio.run(go())
+    async def go() -> Result:
+        return await review_pull_for_contender(
+            task,
+            gh=gh,
+            store=store,
+            settings=settings,
+            template=template,
+            model=model,
+            clock=time.monotonic,
+            timing=timing_from(environ),
+            context=context,
+            wakeups=_wakeups(broker_url(environ)),
+        )
+
+    return _thread_loop().run(go())
+
+
+_THREAD = threading.local()
+
+
+def _thread_loop() -> asyncio.Runner:
+    """This worker thread's event loop, kept for the thread's life: the model clients it holds keep their
+    connections open between tasks. It runs one review at a time, so its blocking store and GitHub calls run
+    in this thread rather than in a second one."""
+    runner: asyncio.Runner | None = getattr(_THREAD, "runner", None)
+    if runner is None:
+        runner = asyncio.Runner()
+        runner.get_loop().set_default_executor(_InThread())
+        _THREAD.runner = runner
+    return runner
+
+
+def _thread_model(contender: ContenderConfig, api_key: str) -> OpenAIModel:
+    """This thread's client for the contender, reused by its next reviews until its configuration or key
+    changes (then the old client is closed)."""
+    models: dict[str, tuple[tuple[str, str], OpenAIModel]] = _THREAD.__dict__.setdefault("models", {})
+    key = (contender.model_dump_json(), api_key)
+    held = models.get(contender.name)
+    if held is not None and held[0] == key:
+        return held[1]
+    if held is not None:
+        _thread_loop().run(held[1].__aexit__())
+    model = OpenAIModel(contender, api_key=api_key)
+    models[contender.name] = (key, model)
+    return model
 
 
 class _InThread(concurrent.futures.ThreadPoolExecutor):

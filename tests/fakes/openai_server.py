@@ -94,6 +94,8 @@ class RecordedRequest:
     """The ``model`` field of the JSON body, when it is a string."""
     received_at: float
     """``time.monotonic()`` when the request line and headers had been read."""
+    client_port: int = 0
+    """The client's source port: requests on one kept-alive connection share it."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,6 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
                 json=body,
                 model=model if isinstance(model, str) else None,
                 received_at=time.monotonic(),
+                client_port=int(self.client_address[1]),
             )
         )
 
