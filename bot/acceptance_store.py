@@ -18,7 +18,7 @@ from bot.acceptance_tracking import Observed, PullKey, TrackedComment
 from bot.core.acceptance import DEFINITION_VERSION, Kind, Policy, PullFacts, classify
 from bot.core.acceptance import Signal as SignalValue
 from bot.database import SqlAdapter, insert_ignoring_duplicates
-from bot.storage import recount_runs
+from bot.run_statements import recount_runs
 from bot.storage_schema import Comment, PullRequest, Repository, Run, Signal, Verdict
 
 

@@ -4,8 +4,9 @@ SQLite is the embedded default and runs in WAL mode with a busy timeout, so the 
 share one file; PostgreSQL comes from ``DATABASE_URL``. Every write is keyed by a unique constraint, so
 retries and redeliveries find their row instead of adding one.
 
-The calls a review makes while it waits for its peers are the hot path of a worker: they run prepared statements
-and remember each pull request's row id (a row that, once made, is never renumbered or removed).
+The calls a review makes while it waits for its peers are the hot path of a worker: they run the statements
+``bot.run_statements`` builds once, and remember each pull request's row id (a row that, once made, is never
+renumbered or removed).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import run_statements as sql
 from bot.core.languages import language_of
 from bot.core.posting import posting_order
 from bot.database import SqlAdapter, insert_ignoring_duplicates
@@ -26,77 +28,6 @@ from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
 FIRST_POLL_AFTER = timedelta(minutes=15)
-# these sessions load no object the update could touch: skip the ORM's evaluation of the WHERE clause against them
-_NO_SYNC = {"synchronize_session": False}
-_PULL_ID = (
-    select(PullRequest.id)
-    .join(Repository, PullRequest.repository_id == Repository.id)
-    .where(
-        Repository.owner == bindparam("owner"),
-        Repository.name == bindparam("repo"),
-        PullRequest.number == bindparam("number"),
-    )
-)
-_RUNS = (
-    select(Run.run_id, Run.contender, Run.head_sha, Run.status, Run.position, Run.seed)
-    .add_columns(Run.findings_json, Run.review_id)
-    .where(Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"))
-    .order_by(Run.position)
-)
-_SNAPSHOT = select(PullSnapshot.data_json).where(
-    PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head")
-)
-_PULL = (
-    select(PullRequest)
-    .join(Repository, PullRequest.repository_id == Repository.id)
-    .where(
-        Repository.owner == bindparam("owner"),
-        Repository.name == bindparam("repo"),
-        PullRequest.number == bindparam("number"),
-    )
-)
-_RUN = select(Run).where(Run.run_id == bindparam("run_id"))
-_RUN_OF_HEAD = select(Run).where(
-    Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"), Run.contender == bindparam("contender")
-)
-_FINGERPRINTS = select(Comment.fingerprint).where(Comment.run_pk == bindparam("run_pk"))
-# a head whose files are saved, or whose fetch was claimed recently enough not to be taken over
-_HELD = select(PullSnapshot.id).where(
-    PullSnapshot.pull_request_id == bindparam("pull"),
-    PullSnapshot.head_sha == bindparam("head"),
-    or_(PullSnapshot.data_json.is_not(None), PullSnapshot.claimed_at >= bindparam("fresh")),
-)
-_RUN_ROW = select(Run.id, Run.contender, Run.pull_request_id, Run.head_sha).where(Run.run_id == bindparam("run_id"))
-_SET_STATUS = (
-    update(Run).where(Run.run_id == bindparam("rid")).values(status=bindparam("to"), updated_at=bindparam("now"))
-)
-_CLAIM_POSTING = (
-    update(Run)
-    .where(Run.run_id == bindparam("rid"))
-    .where(
-        or_(
-            Run.status.not_in(("posting", "posted")),
-            and_(Run.status == "posting", Run.updated_at < bindparam("stale")),
-        )
-    )
-    .values(status="posting", updated_at=bindparam("now"))
-)
-_MARK_POSTED = (
-    update(Run)
-    .where(Run.id == bindparam("pk"))
-    .values(status="posted", review_id=bindparam("review"), updated_at=bindparam("now"))
-)
-# reactions are polled from 15 minutes after the first review on
-_FIRST_POLL = (
-    update(PullRequest)
-    .where(PullRequest.id == bindparam("pull"), PullRequest.next_poll_at.is_(None), PullRequest.polled_at.is_(None))
-    .values(next_poll_at=bindparam("at"))
-)
-_AGREEMENTS = (
-    select(Agreement.id, Agreement.contender_a, Agreement.fingerprint_a)
-    .add_columns(Agreement.contender_b, Agreement.fingerprint_b)
-    .where(Agreement.pull_request_id == bindparam("pull"), Agreement.head_sha == bindparam("head"))
-)
 PULL_IDS_KEPT = 4096
 
 
@@ -129,7 +60,7 @@ class SqlStore(SqlAdapter):
             try:
                 with self._session() as s:
                     pull = self._pull(s, key, seed=seed, installation_id=installation_id, author=author)
-                    run = s.scalar(_RUN_OF_HEAD, {"pull": pull.id, "head": key.head_sha, "contender": key.contender})
+                    run = s.scalar(sql.RUN_OF_HEAD, {"pull": pull.id, "head": key.head_sha, "contender": key.contender})
                     if run is None:
                         order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull.seed)
                         run = Run(
@@ -157,7 +88,7 @@ class SqlStore(SqlAdapter):
     ) -> PullRequest:
         """The pull request's row (and its repository's), created if missing; safe when tasks race to create it."""
         # read first: the row usually exists, and an insert would take SQLite's one write lock even when ignored
-        pull = s.scalar(_PULL, {"owner": key.owner, "repo": key.repo, "number": key.number})
+        pull = s.scalar(sql.PULL, {"owner": key.owner, "repo": key.repo, "number": key.number})
         if pull is not None:
             if author and not pull.author:
                 pull.author = author
@@ -201,7 +132,7 @@ class SqlStore(SqlAdapter):
         fresh = now - timedelta(seconds=stale_after_s)
         with self.engine.connect() as c:  # usually another task has claimed it: say so without a write
             pull_id = self._known_pull_id(c, key)
-            if pull_id is not None and c.scalar(_HELD, {"pull": pull_id, "head": key.head_sha, "fresh": fresh}):
+            if pull_id is not None and c.scalar(sql.HELD, {"pull": pull_id, "head": key.head_sha, "fresh": fresh}):
                 return False
         with self._session() as s:
             pull_id = self._pull_id(s, key)
@@ -215,7 +146,7 @@ class SqlStore(SqlAdapter):
                 .where(PullSnapshot.pull_request_id == pull_id, PullSnapshot.head_sha == key.head_sha)
                 .where(PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < fresh)
                 .values(claimed_at=now),
-                execution_options=_NO_SYNC,
+                execution_options=sql.NO_SYNC,
             )
             return bool(getattr(taken, "rowcount", 0) == 1)
 
@@ -225,7 +156,7 @@ class SqlStore(SqlAdapter):
                 update(PullSnapshot)
                 .where(PullSnapshot.pull_request_id == self._pull_id(s, key), PullSnapshot.head_sha == key.head_sha)
                 .values(data_json=data),
-                execution_options=_NO_SYNC,
+                execution_options=sql.NO_SYNC,
             )
 
     def load_snapshot(self, key: RunKey) -> str | None:
@@ -233,7 +164,7 @@ class SqlStore(SqlAdapter):
             pull_id = self._known_pull_id(connection, key)
             if pull_id is None:
                 return None
-            found: str | None = connection.scalar(_SNAPSHOT, {"pull": pull_id, "head": key.head_sha})
+            found: str | None = connection.scalar(sql.SNAPSHOT, {"pull": pull_id, "head": key.head_sha})
             return found
 
     def runs_for(self, key: RunKey) -> list[RunRecord]:
@@ -242,7 +173,7 @@ class SqlStore(SqlAdapter):
             pull_id = self._known_pull_id(connection, key)
             if pull_id is None:
                 return []
-            rows = connection.execute(_RUNS, {"pull": pull_id, "head": key.head_sha})
+            rows = connection.execute(sql.RUNS, {"pull": pull_id, "head": key.head_sha})
             return [
                 RunRecord(
                     run_id=r.run_id,
@@ -261,7 +192,7 @@ class SqlStore(SqlAdapter):
         """The pull request's row id, or None while no task has created the row."""
         found = self._pull_ids.get((key.owner, key.repo, key.number))
         if found is None:
-            found = connection.scalar(_PULL_ID, {"owner": key.owner, "repo": key.repo, "number": key.number})
+            found = connection.scalar(sql.PULL_ID, {"owner": key.owner, "repo": key.repo, "number": key.number})
             if found is not None:
                 self._remember(key, found)
         return found
@@ -296,7 +227,7 @@ class SqlStore(SqlAdapter):
 
     def set_status(self, run_id: str, status: str) -> None:
         with self.engine.begin() as c:
-            _require(c.execute(_SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
+            _require(c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
 
     def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool:
         """Atomically take the right to post this run; a claim older than ``stale_after_s`` can be taken over.
@@ -306,16 +237,16 @@ class SqlStore(SqlAdapter):
         now = self._now()
         stale = now - timedelta(seconds=stale_after_s)
         with self.engine.begin() as c:
-            return c.execute(_CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
+            return c.execute(sql.CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
 
     def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None:
         now = self._now()
         with self.engine.begin() as c:
-            run = c.execute(_RUN_ROW, {"run_id": run_id}).first()
+            run = c.execute(sql.RUN_ROW, {"run_id": run_id}).first()
             if run is None:
                 raise KeyError(f"no run {run_id}")
-            c.execute(_MARK_POSTED, {"pk": run.id, "review": review_id, "now": now})
-            known = set(c.scalars(_FINGERPRINTS, {"run_pk": run.id}))
+            c.execute(sql.MARK_POSTED, {"pk": run.id, "review": review_id, "now": now})
+            known = set(c.scalars(sql.FINGERPRINTS, {"run_pk": run.id}))
             agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
             rows = []
             for comment in comments:
@@ -324,8 +255,8 @@ class SqlStore(SqlAdapter):
                     rows.append(_comment_row(comment, run, agreed.get(comment.fingerprint), now))
             if rows:
                 c.execute(insert(Comment), rows)
-            c.execute(_RECOUNT, {"run_ids": [run.id]})
-            c.execute(_FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
+            c.execute(sql.RECOUNT, {"run_ids": [run.id]})
+            c.execute(sql.FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
 
     def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None:
         """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
@@ -372,40 +303,16 @@ class SqlStore(SqlAdapter):
 
     @staticmethod
     def _run(s: Session, run_id: str) -> Run:
-        run = s.scalar(_RUN, {"run_id": run_id})
+        run = s.scalar(sql.RUN, {"run_id": run_id})
         if run is None:
             raise KeyError(f"no run {run_id}")
         return run
 
 
-def recount_runs(s: Session, run_ids: Sequence[int]) -> None:
-    """Store each run's line comments by verdict (and shared ones), which the statistics read instead of comments."""
-    s.execute(_RECOUNT, {"run_ids": list(run_ids)}, execution_options=_NO_SYNC)
-
-
-def _recount() -> Any:
-    line = (Comment.run_pk == Run.id, Comment.placement != "body")
-    decided = Comment.verdict.in_(("accepted", "addressed", "rejected", "ignored"))
-    shared = Comment.agreement_id.is_not(None)
-
-    def count(*where: Any) -> Any:
-        return select(func.count()).select_from(Comment).where(*line, *where).scalar_subquery()
-
-    values = {
-        f"n_{v}": count(Comment.verdict == v) for v in ("accepted", "addressed", "rejected", "ignored", "pending")
-    }
-    values["n_shared_accepted"] = count(shared, Comment.verdict == "accepted")
-    values["n_shared_decided"] = count(shared, decided)
-    return update(Run).where(Run.id.in_(bindparam("run_ids", expanding=True))).values(**values)
-
-
-_RECOUNT = _recount()
-
-
 def _agreements_of(c: Connection, pull_id: int, head_sha: str, contender: str) -> dict[str, int]:
     """The run's fingerprints that another contender also raised, each with one agreement row's id."""
     found: dict[str, int] = {}
-    for a in c.execute(_AGREEMENTS, {"pull": pull_id, "head": head_sha}):
+    for a in c.execute(sql.AGREEMENTS, {"pull": pull_id, "head": head_sha}):
         for who, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
             if who == contender:
                 found.setdefault(fp, a.id)

@@ -21,9 +21,9 @@ from bot.core.stats import ContenderInput, Tally
 from bot.core.stats_report import StatsInput, build_report
 from bot.database import make_engine
 from bot.migrate import upgrade
+from bot.run_statements import recount_runs
 from bot.stats_pairs import PER_PULL
 from bot.stats_queries import DECIDED, StatsFilter, load_input
-from bot.storage import recount_runs
 from bot.storage_schema import Agreement, Comment, PullRequest, Repository, Run
 from tests.databases import fresh_postgres_database
 
