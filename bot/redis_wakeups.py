@@ -59,10 +59,12 @@ class RedisWakeups:
 
     def _listen_once(self) -> None:
         with self._lock:
-            if self._listener is None:
-                self._listener = threading.Thread(target=self._listen, name="review-arena-wakeups", daemon=True)
-                self._listener.start()
-        self._subscribed.wait(SUBSCRIBED_WAIT_S)  # a wake-up published before the subscription would be lost
+            if self._listener is not None:
+                return
+            self._listener = threading.Thread(target=self._listen, name="review-arena-wakeups", daemon=True)
+            self._listener.start()
+        # the first watch waits (bounded) for the subscription: a wake-up published before it would be lost
+        self._subscribed.wait(SUBSCRIBED_WAIT_S)
 
     def _listen(self) -> None:
         while not self._stop.is_set():

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 
-from bot.redis_wakeups import RedisWakeups
+from bot.redis_wakeups import SUBSCRIBED_WAIT_S, RedisWakeups
 from bot.wakeups import LocalWakeups
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -79,5 +80,8 @@ def test_without_redis_a_notify_does_not_raise_and_watchers_fall_back_to_their_t
     try:
         away.notify("t")
         assert asyncio.run(_wait(away, "t", 0.3)) >= 0.3
+        started = time.monotonic()
+        asyncio.run(_wait(away, "t", 0.3))
+        assert time.monotonic() - started < SUBSCRIBED_WAIT_S, "only the first watch waits for the subscription"
     finally:
         away.close()
