@@ -8,12 +8,14 @@ share one file; PostgreSQL comes from ``DATABASE_URL``.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,12 +30,33 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        # SQLite has one writer: a small pool queues threads in Python rather than in "database is locked" retries
-        engine = create_engine(url, pool_pre_ping=True)
+        # a file cannot drop the connection: no pre-ping round trip per checkout
+        engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # a worker runs dozens of reviews in threads, each touching the store now and then: size the pool for that
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=90)
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_GATES_LOCK = threading.Lock()
+
+
+def write_gate(engine: Engine) -> AbstractContextManager[object]:
+    """What a write transaction on ``engine`` holds: one lock per SQLite engine, nothing for PostgreSQL.
+
+    SQLite has one writer. Without the lock, the threads of a worker that write at once meet on SQLite's lock,
+    and its busy handler makes the losers sleep in steps of up to 100 ms, however soon the lock frees; the
+    lock queues them in the process instead, each woken as soon as the writer before it commits. Reads (WAL)
+    do not take it. Writers in other processes still meet on SQLite's lock and its busy timeout.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _GATES_LOCK:
+        gate = _GATES.get(engine)
+        if gate is None:
+            gate = _GATES[engine] = threading.RLock()
+        return gate
 
 
 def maintain(engine: Engine) -> str:
@@ -61,17 +84,24 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 class SqlAdapter:
-    """An engine, a clock and one transaction per ``_session()``: what every SQL store here starts from."""
+    """An engine, a clock and one write transaction per ``_session()`` or ``_begin()``, behind the engine's
+    ``write_gate``: what every SQL store here starts from."""
 
     def __init__(self, engine: Engine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._now = now
+        self._gate = write_gate(engine)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        with self._gate, self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self._gate, self.engine.begin() as connection:
+            yield connection
 
 
 def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:

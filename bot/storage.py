@@ -222,11 +222,11 @@ class SqlStore(SqlAdapter):
             "findings_json": json.dumps([spot.as_dict() for spot in spots]),
             "updated_at": self._now(),
         }
-        with self.engine.begin() as c:
+        with self._begin() as c:
             _require(c.execute(update(Run).where(Run.run_id == run_id).values(**values)), run_id)
 
     def set_status(self, run_id: str, status: str) -> None:
-        with self.engine.begin() as c:
+        with self._begin() as c:
             _require(c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
 
     def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool:
@@ -236,12 +236,12 @@ class SqlStore(SqlAdapter):
         """
         now = self._now()
         stale = now - timedelta(seconds=stale_after_s)
-        with self.engine.begin() as c:
+        with self._begin() as c:
             return c.execute(sql.CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
 
     def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None:
         now = self._now()
-        with self.engine.begin() as c:
+        with self._begin() as c:
             run = c.execute(sql.RUN_ROW, {"run_id": run_id}).first()
             if run is None:
                 raise KeyError(f"no run {run_id}")
