@@ -66,6 +66,8 @@ class RecordedRequest:
     body: Any
     status: int = 0
     injected: bool = False
+    received_at: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when the request was recorded."""
 
 
 @dataclass
