@@ -1,7 +1,7 @@
 """Worker throughput: many pull requests, two contenders each, fake models that take 2 s, one worker host.
 
 Each run starts a fresh ``ArenaStack`` (Redis db 7, ``REVIEW_ARENA_PEER_WAIT_S=60``), seeds the fake GitHub with
-N pull requests of a one-line corpus diff (distinct numbers and head shas, one installation), starts the
+N pull requests of a one-line corpus diff (distinct numbers and head shas, ten installations), starts the
 ``review-arena worker`` processes under test (one, or one per core sharing the concurrency), reviews one warm-up
 pull request (worker start-up, imports, database migration, the installation token), then queues all N at once
 with the receiver's producer (``CeleryQueue.review``, two ``review_contender`` tasks per PR, with the title, body
@@ -9,14 +9,15 @@ and default branch the webhook gives, as the receiver's ``review_pull`` passes t
 2 × N reviews are on the fake GitHub. The ideal wall time counts the model latency only: 2 s × ceil(2N ÷
 concurrency); a PR's two tasks wait for each other, so concurrencies are even.
 
-The App spaces the requests of one installation's GitHub client as PyGithub suggests against GitHub's secondary
-rate limits (0.25 s between requests, 1 s between writes). All 200 PRs here share one installation, so that
-spacing is a deliberate wait the ideal does not count; the rows marked *spacing off* run the same worker with
-it off (``python -m bench.worker_throughput worker``), which the fake GitHub allows, to show the worker itself.
+The pull requests belong to 10 organisations, each with its own installation of the App (20 PRs each). The
+workers keep each installation's GitHub write budget (80 content-generating requests a minute, shared through
+Redis, ``bot.github_writes``); GitHub holds one installation to it, so 400 reviews in about 10 s need several
+installations on real GitHub too. Each installation posts 40 reviews here, within its minute's budget, so the
+budget never makes a review wait: a run that hit it would take more than a minute, far past the ideal.
 
 Goal: the threads pool at concurrency 100 (200 PRs, 400 reviews) finishes within 1.3 × its ideal. The other rows
-(one worker process per core, spacing off, prefork with 4 processes and fewer PRs, threads at 32, PostgreSQL)
-are reported against their own ideals.
+(one worker process per core, PostgreSQL, prefork with 4 processes and fewer PRs, threads at 32) are reported
+against their own ideals.
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ LATENCY_S = 2.0
 REDIS_DB = 7
 PEER_WAIT_S = 60.0
 GOAL_RATIO = 1.3
-OWNER, REPO, INSTALLATION = "Codertocat", "Hello-World", 1
+REPO = "Hello-World"
+INSTALLATIONS = 10
 DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
 TICKS = os.sysconf("SC_CLK_TCK")
 CONTENDERS = frozenset({"deepseek", "openai"})
 WARMUP_NUMBER = 1
 FIRST_NUMBER = 1000
-SPACING_OFF = "bench.worker_throughput"  # this module, run as a worker entry point with GitHub spacing off
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +63,30 @@ class Setup:
     pulls: int
     processes: int = 1
     database: str = "sqlite"
-    spacing: bool = True
 
     @property
     def label(self) -> str:
         parts = [self.pool, *([f"{self.processes} processes"] if self.processes > 1 else [])]
-        parts += [*([] if self.spacing else ["spacing off"]), *(["PostgreSQL"] if self.database != "sqlite" else [])]
-        return ", ".join(parts)
+        return ", ".join([*parts, *(["PostgreSQL"] if self.database != "sqlite" else [])])
 
 
 # the first is the one the goal is about
 RUNS = (
     Setup("threads", 100, 200),
     Setup("threads", 100, 200, processes=2),
-    Setup("threads", 100, 200, spacing=False),
-    Setup("threads", 100, 200, processes=2, spacing=False),
-    Setup("threads", 100, 200, database="postgresql", spacing=False),
+    Setup("threads", 100, 200, database="postgresql"),
     Setup("prefork", 4, 20),
     Setup("threads", 32, 200),
 )
+
+
+def _installation(number: int) -> int:
+    return 1 + number % INSTALLATIONS
+
+
+def _owner(number: int) -> str:
+    """The organisation of pull request ``number``; each has its own installation."""
+    return f"org-{_installation(number)}"
 
 
 def _head(number: int) -> str:
@@ -104,7 +110,7 @@ def _posted(stack: ArenaStack) -> int:
 def _complete(stack: ArenaStack, numbers: range) -> bool:
     """Every pull request has exactly one review per contender."""
     for number in numbers:
-        found = stack.reviews_by_contender(OWNER, REPO, number)
+        found = stack.reviews_by_contender(_owner(number), REPO, number)
         if set(found) != CONTENDERS or any(len(bodies) != 1 for bodies in found.values()):
             return False
     return True
@@ -152,27 +158,27 @@ def _one(setup: Setup) -> dict[str, Any]:
             stack.env["DATABASE_URL"] = scope.enter_context(fresh_postgres_database("ra_bench"))
         stack.github.validate = False  # the fake's OpenAPI checks cost CPU on this 2-core host; not the system
         stack.models.default_behaviour = Behaviour(latency_s=LATENCY_S)
-        stack.github.add_installation(OWNER, installation_id=INSTALLATION)
+        for installation in range(1, INSTALLATIONS + 1):
+            stack.github.add_installation(f"org-{installation}", installation_id=installation)
         numbers = range(FIRST_NUMBER, FIRST_NUMBER + pulls)
         for number in [WARMUP_NUMBER, *numbers]:
-            stack.github.add_pull_request(OWNER, REPO, number, DIFF, head_sha=_head(number), title=_title(number))
+            owner = _owner(number)
+            stack.github.add_pull_request(owner, REPO, number, DIFF, head_sha=_head(number), title=_title(number))
         queue = CeleryQueue(make_celery(stack.env), settings=config.load(stack.env))
         # as `review-arena db upgrade` would: prefork children each migrate a fresh SQLite file on first use, and
         # two of them racing fail with "table ... already exists"
         upgrade(stack.env["DATABASE_URL"])
-        module = "bot" if setup.spacing else SPACING_OFF
-        workers = [
-            stack.start_worker(pool=pool, concurrency=concurrency // processes, module=module) for _ in range(processes)
-        ]
+        workers = [stack.start_worker(pool=pool, concurrency=concurrency // processes) for _ in range(processes)]
         warm_started = time.perf_counter()
-        queue.review(INSTALLATION, OWNER, REPO, WARMUP_NUMBER, _head(WARMUP_NUMBER), context=_context(WARMUP_NUMBER))
+        warmup = WARMUP_NUMBER
+        queue.review(_installation(warmup), _owner(warmup), REPO, warmup, _head(warmup), context=_context(warmup))
         wait_until(lambda: _posted(stack) >= 2, seconds=90, what="the warm-up reviews")
         warmup_s = time.perf_counter() - warm_started
         reviews = 2 * pulls
         cpu, worker_cpu, host = time.process_time(), _workers_cpu_s(workers), _host_busy_s()
         started = time.perf_counter()
         for number in numbers:
-            queue.review(INSTALLATION, OWNER, REPO, number, _head(number), context=_context(number))
+            queue.review(_installation(number), _owner(number), REPO, number, _head(number), context=_context(number))
         enqueued_s = time.perf_counter() - started
         wait_until(lambda: _posted(stack) >= reviews + 2, seconds=200, what=f"{reviews} reviews ({pool})")
         wall = time.perf_counter() - started
@@ -234,18 +240,3 @@ def report(result: dict[str, Any]) -> str:
         f"**{first['ratio']:.2f}** ÷ {result['goal_ratio']:.1f} = {first['ratio'] / result['goal_ratio']:.2f} "
         f"({verdict})."
     )
-
-
-def _worker_without_spacing() -> None:
-    """``review-arena worker`` with the installation clients' request spacing off, for the fake GitHub only."""
-    from bot.cli import main
-    from bot.github_app import InstallationClients
-
-    defaults = InstallationClients.__init__.__kwdefaults__
-    assert defaults is not None
-    defaults.update(seconds_between_requests=None, seconds_between_writes=None)
-    main()
-
-
-if __name__ == "__main__":
-    _worker_without_spacing()

@@ -4,7 +4,9 @@ read and talks to GitHub's App endpoints; the environment comes in as a mapping.
 Installation tokens live one hour (``expires_at`` in the ``POST /app/installations/{id}/access_tokens`` answer,
 https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app). Each is cached and
 reused until five minutes before it expires. ``GithubIntegration`` defaults to ``retry=None`` and so do the
-clients built from it, so every client here gets an explicit ``GithubRetry``.
+clients built from it, so every client here gets an explicit ``GithubRetry``. PyGithub's per-client request
+spacing is off: the callers take a slot from the installation's write budget (``bot.github_writes``) before
+each request that creates content.
 """
 
 from __future__ import annotations
@@ -71,21 +73,17 @@ class InstallationClients:
         *,
         api_url: str = DEFAULT_API_URL,
         clock: Callable[[], float] = time.time,
-        seconds_between_requests: float | None = 0.25,
-        seconds_between_writes: float | None = 1.0,
         pool_size: int = POOL_SIZE,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._clock = clock
-        self._between_requests = seconds_between_requests
-        self._between_writes = seconds_between_writes
         self._pool_size = pool_size
         self._integration = GithubIntegration(
             auth=Auth.AppAuth(credentials.app_id, credentials.private_key),
             base_url=self._api_url,
             retry=GithubRetry(),
-            seconds_between_requests=seconds_between_requests,
-            seconds_between_writes=seconds_between_writes,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
         )
         self._cache: dict[int, _Cached] = {}
         self._lock = threading.Lock()
@@ -104,8 +102,10 @@ class InstallationClients:
                 auth=Auth.Token(token.token),
                 base_url=self._api_url,
                 retry=GithubRetry(),
-                seconds_between_requests=self._between_requests,
-                seconds_between_writes=self._between_writes,
+                # no per-client spacing: the installation's write budget (bot.github_writes) is kept across
+                # every thread and worker, and GithubRetry waits out GitHub's own rate-limit answers
+                seconds_between_requests=None,
+                seconds_between_writes=None,
                 per_page=100,
                 pool_size=self._pool_size,
                 lazy=True,  # get_repo/get_pull cost no request until an attribute is read

@@ -6,6 +6,7 @@ An adapter over PyGithub; decisions stay in :mod:`bot.pr_review`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from github import Github, GithubException
@@ -17,6 +18,7 @@ from bot.core.config import ContenderConfig, Settings, merge_repo, parse_yaml, r
 from bot.core.pr_ref import PullRef
 from bot.errors import ConfigError
 from bot.github import pull_files, translate
+from bot.github_writes import no_wait
 from bot.runs import HeadSnapshot, PullContext
 
 REPO_CONFIG_PATH = ".github/review-arena.yml"
@@ -25,10 +27,12 @@ NOTICE_CONTENDER = "config"  # notices are about the repository, not one contend
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A pull request reached through the App's lazy client: building objects costs no request."""
+    """A pull request reached through the App's lazy client: building objects costs no request.
+    ``before_write`` is called before each request that creates content (see ``bot.github_writes``)."""
 
     gh: Github
     ref: PullRef
+    before_write: Callable[[], object] = no_wait
 
     def repository(self) -> Repository:
         return self.gh.get_repo(self.ref.full_name)
@@ -117,6 +121,7 @@ def notify_once(target: Target, message: str, head_sha: str) -> None:
             f"**Review Arena** did not review this pull request: `{REPO_CONFIG_PATH}` on the default branch is "
             f"invalid.\n\n```\n{message.replace('```', '`‵`')}\n```\n\nFix the file and push again.\n" + marker.render()
         )
+        target.before_write()
         pull.create_issue_comment(body)
     except GithubException as exc:
         raise translate(exc, what=f"the configuration notice on {target.ref}") from exc

@@ -29,6 +29,7 @@ from bot.core.pr_ref import PullRef
 from bot.core.prompts import PromptTemplate, PullRequestInfo
 from bot.core.summary import review_payload
 from bot.errors import ConfigError, TransientModelError
+from bot.github_writes import no_wait
 from bot.pr_github import (
     Target,
     active_contender,
@@ -114,9 +115,11 @@ async def review_pull_for_contender(
     timing: Timing = Timing(),
     context: PullContext = NO_CONTEXT,
     wakeups: Wakeups | None = None,
+    before_write: Callable[[], object] = no_wait,
 ) -> Result:
-    """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review."""
-    target = Target(gh, PullRef(task.owner, task.repo, task.number))
+    """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review;
+    ``before_write`` waits for the installation's GitHub write budget (``bot.github_writes``)."""
+    target = Target(gh, PullRef(task.owner, task.repo, task.number), before_write)
     waits = _Waits(store, task.key, timing, wakeups or PollOnly(timing.sleep))
     snapshot = await _snapshot(task, target, waits, context)
     if snapshot.head_sha != task.head_sha:
@@ -165,7 +168,13 @@ async def review_pull_for_contender(
         await waits.changed(store.mark_posted, run.run_id, review_id=existing, comments=())
         return "already-posted"
     posted = await asyncio.to_thread(
-        post_review, gh, owner=task.owner, repo=task.repo, number=task.number, payload=payload
+        post_review,
+        gh,
+        owner=task.owner,
+        repo=task.repo,
+        number=task.number,
+        payload=payload,
+        before_write=target.before_write,
     )
     await waits.changed(
         store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome, task.head_sha)

@@ -12,7 +12,7 @@ the last attempt carries every comment in the body. Attempts are capped at ``2·
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from bot.core.diff_parse import GithubFile, parse_github_files
 from bot.core.posting import split_payload, unplaceable
 from bot.errors import GitHubError
 from bot.github import pull_files, translate
+from bot.github_writes import no_wait
 
 SET_ASIDE = "GitHub refused the review ({detail}); this comment was moved here while finding the cause"
 
@@ -38,13 +39,22 @@ def max_attempts(comment_count: int) -> int:
     return 2 * math.ceil(math.log2(comment_count + 1)) + 3
 
 
-def post_review(gh: Github, *, owner: str, repo: str, number: int, payload: Mapping[str, Any]) -> PostedReview:
-    """Post ``payload`` (a ``POST /pulls/{n}/reviews`` body with event COMMENT) on ``owner/repo#number``."""
+def post_review(
+    gh: Github,
+    *,
+    owner: str,
+    repo: str,
+    number: int,
+    payload: Mapping[str, Any],
+    before_write: Callable[[], object] = no_wait,
+) -> PostedReview:
+    """Post ``payload`` (a ``POST /pulls/{n}/reviews`` body with event COMMENT) on ``owner/repo#number``;
+    ``before_write`` is called before each attempt (each is a content-generating request)."""
     if payload.get("event") != "COMMENT":
         raise ValueError("Review Arena posts COMMENT reviews only, never APPROVE or REQUEST_CHANGES")
     lazy = gh.withLazy(True)  # objects built from it cost no request until used (a copy of gh's settings)
     try:
-        return _Poster(lazy, f"{owner}/{repo}", number, payload).post()
+        return _Poster(lazy, f"{owner}/{repo}", number, payload, before_write).post()
     except GithubException as exc:
         raise translate(exc, what=f"the review on {owner}/{repo}#{number}") from exc
     finally:
@@ -54,7 +64,9 @@ def post_review(gh: Github, *, owner: str, repo: str, number: int, payload: Mapp
 class _Poster:
     """One posting job: the pull request, the original payload and the comments moved to the body so far."""
 
-    def __init__(self, gh: Github, full_name: str, number: int, payload: Mapping[str, Any]) -> None:
+    def __init__(
+        self, gh: Github, full_name: str, number: int, payload: Mapping[str, Any], before_write: Callable[[], object]
+    ) -> None:
         repository = gh.get_repo(full_name)
         self.pull: PullRequest = repository.get_pull(number)
         sha = payload.get("commit_id")
@@ -63,6 +75,7 @@ class _Poster:
         self.count = len(payload.get("comments") or ())
         self.moved: dict[int, str] = {}
         self.attempts_left = max_attempts(self.count)
+        self.before_write = before_write
 
     def post(self) -> PostedReview:
         refusal = self._attempt()
@@ -93,6 +106,7 @@ class _Poster:
         kwargs: dict[str, Any] = {"body": body, "event": "COMMENT", "comments": payload["comments"]}
         if self.commit is not None:
             kwargs["commit"] = self.commit
+        self.before_write()
         try:
             review = self.pull.create_review(**kwargs)
         except GithubException as exc:

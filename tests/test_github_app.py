@@ -48,8 +48,6 @@ def clients(server: FakeGitHubServer, clock: FakeClock) -> Iterator[Installation
         AppCredentials(APP_ID, key),
         api_url=server.api_url,
         clock=clock,
-        seconds_between_requests=0,
-        seconds_between_writes=0,
     )
     yield made
     made.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bot.core.pr_ref import PullRef
 from bot.database import make_engine
 from bot.errors import TransientModelError
 from bot.github import fetch_pull_request
+from bot.github_writes import no_wait
 from bot.llm import OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_github import REPO_CONFIG_PATH
@@ -92,6 +93,7 @@ async def _review(
     timing: Timing,
     context: PullContext = NO_CONTEXT,
     wakeups: Wakeups | None = None,
+    before_write: Callable[[], object] = no_wait,
 ) -> Result:
     config = next(c for c in settings.contenders if c.name == task.contender)
     async with OpenAIModel(config, api_key=TEST_KEY) as model:
@@ -106,6 +108,7 @@ async def _review(
             timing=timing,
             context=context,
             wakeups=wakeups,
+            before_write=before_write,
         )
 
 
@@ -183,6 +186,24 @@ def test_a_bad_repo_config_gives_one_notice_naming_the_key(
     assert marker is not None and marker.kind == "notice"
     assert github.state.reviews_of(OWNER, REPO, NUMBER) == []
     assert model_server.requests == []
+
+
+def test_the_review_and_the_notice_each_take_a_slot_from_the_write_budget(
+    github: FakeGitHubServer, gh: Github, settings: Settings, store: SqlStore
+) -> None:
+    permits: list[str] = []
+
+    def run(task: PullTask) -> Result:
+        return asyncio.run(
+            _review(gh, store, settings, task, FAST, before_write=lambda: permits.append(task.contender))
+        )
+
+    assert run(_task("deepseek")) == "posted"
+    assert permits == ["deepseek"] and github.count_requests("POST", r"/pulls/\d+/reviews$") == 1
+    github.state.add_file(OWNER, REPO, REPO_CONFIG_PATH, "review:\n  max_findings: 500\n")
+    github.state.push_pull_request(OWNER, REPO, NUMBER, DIFF, head_sha="d" * 40)  # the config is read per head
+    assert run(_task("openai", head_sha="d" * 40, run=2)) == "skipped-config"
+    assert permits == ["deepseek", "openai"] and len(github.state.issue_comments_of(OWNER, REPO, NUMBER)) == 1
 
 
 def test_the_repo_config_can_leave_a_contender_out(

@@ -101,6 +101,19 @@ def test_an_unexplained_422_moves_halves_into_the_body_until_github_accepts(
     assert all(c["body"] in server.state.reviews[0].body for c in VALID)
 
 
+def test_every_attempt_first_takes_a_slot_from_the_write_budget(server: FakeGitHubServer, gh: Github) -> None:
+    server.inject("POST", REVIEWS, 422, times=2, body={"message": "Unprocessable Entity", "errors": ["mystery"]})
+    sent_before_each_permit: list[int] = []
+
+    def before_write() -> float:
+        sent_before_each_permit.append(server.count_requests("POST", REVIEWS))
+        return 0.0
+
+    post_review(gh, owner="pallets", repo="flask", number=5, payload=payload(*VALID), before_write=before_write)
+    assert sent_before_each_permit == [0, 1, 2]
+    assert server.count_requests("POST", REVIEWS) == 3
+
+
 def test_a_review_github_always_refuses_fails_after_a_bounded_number_of_attempts(
     server: FakeGitHubServer, gh: Github
 ) -> None:

@@ -58,3 +58,19 @@ def test_a_worker_thread_reuses_its_model_connection_across_reviews(tmp_path: Pa
         calls = [r for r in stack.models.requests if r.path.endswith("/chat/completions")]
         assert len(calls) == 2
         assert calls[0].client_port == calls[1].client_port, "the second review opened a new connection"
+
+
+def test_posts_draw_on_the_installations_write_budget_kept_in_redis(tmp_path: Path) -> None:
+    with ArenaStack(tmp_path, redis_db=10) as stack:
+        installation = stack.github.add_installation("octo")
+        stack.github.add_pull_request("octo", "hello", 4, DIFF, head_sha="4" * 40)
+        comment = stack.github.state.add_issue_comment("octo", "hello", 4, "/arena review", user="maintainer")
+        solo = {**stack.env, "REVIEW_ARENA_PEER_WAIT_S": "0.2"}
+        task = PullTask("octo", "hello", 4, "4" * 40, "deepseek", "4" * 32, seed=1, installation_id=installation.id)
+        assert run_review_contender(solo, task) == "posted"
+        run_review_command(stack.env, installation.id, "octo", "hello", 4, comment.id)
+        client = redis.Redis.from_url(stack.redis_url)
+        budget = f"review-arena:github-writes:installation:{installation.id}"
+        assert client.zcard(budget) == 2  # the review and the 👀 reaction
+        assert 0 < client.pttl(budget) <= 3_601_000
+        client.close()

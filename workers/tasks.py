@@ -19,16 +19,27 @@ from typing import Any, TypeVar
 
 import redis
 from github import Github, GithubException
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bot import config
 from bot.celery_queue import CeleryQueue
 from bot.core.config import ContenderConfig, Settings
 from bot.core.pr_ref import PullRef
 from bot.core.signal_events import PullStateChanged, PushTracked
+from bot.core.write_budget import WriteLimits
 from bot.database import DEFAULT_DATABASE_URL, make_engine
 from bot.errors import ConfigError, Transient
 from bot.github import DEFAULT_API_URL, fetch_pull_request, translate
 from bot.github_app import AppCredentials, InstallationClients, load_credentials
+from bot.github_writes import (
+    LocalWriteLimiter,
+    RedisWriteLimiter,
+    WriteLimiter,
+    limits_from,
+    permit,
+    scope_for,
+)
 from bot.llm import OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
@@ -83,6 +94,23 @@ def _wakeups(broker: str) -> Wakeups:
     return LocalWakeups()
 
 
+@functools.lru_cache(maxsize=4)
+def _write_limiter(broker: str, limits: WriteLimits) -> WriteLimiter:
+    """The installations' GitHub write budgets: in Redis when the broker is Redis (every worker draws on the
+    same budget), else in this process."""
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        # one quick retry: with Redis away the write goes on this process's budget rather than waiting seconds
+        client = redis.Redis.from_url(broker, socket_timeout=5, retry=Retry(NoBackoff(), 1))
+        return RedisWriteLimiter(client, limits)
+    return LocalWriteLimiter(limits)
+
+
+def write_permit(environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str) -> Callable[[], float]:
+    """What a task calls before each request that creates content on the installation's behalf."""
+    limiter = _write_limiter(broker_url(environ), limits_from(environ))
+    return permit(limiter, scope_for(installation_id, owner, repo))
+
+
 def _github_for(environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str) -> Github:
     clients = _installation_clients(load_credentials(environ), environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
     installation = installation_id if installation_id is not None else clients.installation_for_repo(owner, repo)
@@ -126,6 +154,7 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
             timing=timing_from(environ),
             context=context,
             wakeups=_wakeups(broker_url(environ)),
+            before_write=write_permit(environ, task.installation_id, task.owner, task.repo),
         )
 
     return _thread_loop().run(go())
@@ -284,6 +313,7 @@ def run_review_command(
     """``/arena review``: acknowledge the comment with 👀 and review the pull request's current head."""
     gh = _github_for(environ, installation_id, owner, repo)
     pull = fetch_pull_request(gh, PullRef(owner, repo, number))
+    write_permit(environ, installation_id, owner, repo)()
     try:
         gh.requester.requestJsonAndCheck(
             "POST", f"/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", input={"content": "eyes"}

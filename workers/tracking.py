@@ -25,7 +25,7 @@ from bot.errors import Transient
 from bot.github import translate
 from bot.github_activity import GithubActivity, review_comment_of
 from workers.celery_app import app, broker_url
-from workers.tasks import MAX_RETRIES, _github_for, _producer, _store, settings_for
+from workers.tasks import MAX_RETRIES, _github_for, _producer, _store, settings_for, write_permit
 
 EVENT_TASK = "workers.tracking.track_event"
 POLL_TASK = "workers.tracking.poll_pull"
@@ -145,6 +145,7 @@ def run_stats_command(
     body = report_markdown(report, title=f"Review Arena statistics for {owner}/{repo}")
     body += f"\n<sub>Asked for in comment {comment_id}.</sub>\n{stats_marker()}"
     gh = _github_for(environ, installation_id, owner, repo)
+    write_permit(environ, installation_id, owner, repo)()
     try:
         gh.requester.requestJsonAndCheck(
             "POST", f"/repos/{owner}/{repo}/issues/{number}/comments", input={"body": body}
