@@ -2,8 +2,8 @@
 
 One review's calls, in the order ``bot.pr_review`` makes them for one of a pull request's two contenders: claim
 the head's fetch, save (first contender) or read (second) the head's files, open the run, save the review, read
-the head's runs three times (the peer and turn waits), record the agreement, claim posting, mark the review
-posted with one comment. Each pull request gets both contenders, one after the other, so the second finds the
+the head's runs three times (the peer and turn waits), claim posting, mark the review posted with one comment
+and the agreement it is part of. Each pull request gets both contenders, one after the other, so the second finds the
 rows the first made, as on a worker. 20 pull requests warm up, then 300 (600 reviews) are measured with
 ``time.thread_time`` (the calling thread's CPU, the database's own work in SQLite included; PostgreSQL's
 server-side work is outside it and shown by the wall time).
@@ -72,9 +72,9 @@ def _review(store: SqlStore, number: int, contender: str, position: int) -> None
     store.save_review(run.run_id, SUMMARY, [SPOT])
     for _ in range(3):
         store.runs_for(key)
-    store.record_agreements(key, [("alpha", SPOT.fingerprint, "beta", SPOT.fingerprint)])
     store.claim_posting(run.run_id, stale_after_s=120)
-    store.mark_posted(run.run_id, review_id=number * 10 + position, comments=[COMMENT])
+    pair = ("alpha", SPOT.fingerprint, "beta", SPOT.fingerprint)
+    store.mark_posted(run.run_id, review_id=number * 10 + position, comments=[COMMENT], agreements=[pair])
 
 
 def _measure(url: str) -> dict[str, float]:

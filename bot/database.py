@@ -30,8 +30,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        # a file cannot drop the connection: no pre-ping round trip per checkout
-        engine = create_engine(url)
+        # a file cannot drop the connection: no pre-ping round trip per checkout; writers queue on the write gate
+        # holding a connection, so the pool must leave enough for the readers
+        engine = create_engine(url, pool_size=10, max_overflow=150) if ":memory:" not in url else create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # a worker runs dozens of reviews in threads, each touching the store now and then: size the pool for that
@@ -95,17 +96,27 @@ class SqlAdapter:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with self._gate, self._sessions.begin() as session:
-            yield session
+        with self._sessions() as session:
+            session.connection()  # from the pool before the gate: its holder must not wait for a connection
+            with self._gate:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()  # inside the gate: a failed write lets go of SQLite's lock first
+                    raise
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        with self._gate, self.engine.begin() as connection:
+        # the connection from the pool before the gate, as above
+        with self.engine.connect() as connection, self._gate, connection.begin():
             yield connection
 
 
-def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite and PostgreSQL both have it)."""
-    if s.get_bind().dialect.name == "postgresql":
+def insert_ignoring_duplicates(s: Session | Connection, table: type[Base], rows: list[dict[str, Any]]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of the session or connection (SQLite and PostgreSQL
+    both have it)."""
+    bind = s.get_bind() if isinstance(s, Session) else s
+    if bind.dialect.name == "postgresql":
         return pg_insert(table).values(rows).on_conflict_do_nothing()
     return sqlite_insert(table).values(rows).on_conflict_do_nothing()

@@ -1,10 +1,11 @@
 """The App's use case: one contender reviews one pull request at one head commit and posts its own review.
 
 Driven by the Celery task, one task per contender. The tasks of one pull request coordinate only through the
-run store: each records its findings, waits (bounded) for its peers so that comments flagging the same spot can
-say "also raised by", then waits (bounded) for its turn in the seeded posting order, so position bias can be
-measured. Each store change that a peer may wait for is announced on the head's wake-up topic
-(``bot.wakeups``), so the waiters look again at once rather than at their next poll.
+run store: one of them (``fetcher_of``) fetches the head and shares it, each records its findings, waits
+(bounded) for its peers so that comments flagging the same spot can say "also raised by", then waits (bounded)
+for its turn in the seeded posting order, so position bias can be measured. Each store change that a peer may
+wait for is announced on the head's wake-up topic (``bot.wakeups``), so the waiters look again at once rather
+than at their next poll.
 
 It is idempotent: the store and the summary markers on the PR are both checked before posting, a newer push
 supersedes the job, and a broken ``.github/review-arena.yml`` produces one notice naming the key.
@@ -13,7 +14,7 @@ supersedes the job, and a broken ``.github/review-arena.yml`` produces one notic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
@@ -62,6 +63,8 @@ class RunStore(Protocol):
         seed: int,
         installation_id: int | None,
         author: str = "",
+        snapshot: str | None = None,
+        peers: Mapping[str, str] | None = None,
     ) -> RunRecord: ...
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool: ...
     def save_snapshot(self, key: RunKey, data: str) -> None: ...
@@ -70,8 +73,14 @@ class RunStore(Protocol):
     def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None: ...
     def set_status(self, run_id: str, status: str) -> None: ...
     def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool: ...
-    def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None: ...
-    def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None: ...
+    def mark_posted(
+        self,
+        run_id: str,
+        *,
+        review_id: int | None,
+        comments: Sequence[PostedComment],
+        agreements: Sequence[tuple[str, str, str, str]] = (),
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,21 +130,25 @@ async def review_pull_for_contender(
     ``before_write`` waits for the installation's GitHub write budget (``bot.github_writes``)."""
     target = Target(gh, PullRef(task.owner, task.repo, task.number), before_write)
     waits = _Waits(store, task.key, timing, wakeups or PollOnly(timing.sleep))
-    snapshot = await _snapshot(task, target, waits, context)
+    head = await _snapshot(task, target, waits, context, fetcher=task.contender == fetcher_of(settings))
+    snapshot = head.snapshot
     if snapshot.head_sha != task.head_sha:
+        await head.share(waits)
         return "superseded"
     try:
         merged = settings_with_repo_config(settings, snapshot.config_text)
     except ConfigError as exc:
+        await head.share(waits)
         await asyncio.to_thread(notify_once, target, str(exc), task.head_sha)
         return "skipped-config"
-    if context.draft and not merged.drafts:
-        return "skipped-draft"
     contender = active_contender(merged, task.contender)
-    if contender is None:
-        return "skipped-config"
+    if (context.draft and not merged.drafts) or contender is None:
+        await head.share(waits)
+        return "skipped-draft" if context.draft and not merged.drafts else "skipped-config"
     names = [c.name for c in merged.active()]
-    run = await asyncio.to_thread(
+    # the fetcher shares the head and opens every contender's run in one write
+    opened_for = {c.name: c.model for c in merged.active()} if head.unshared is not None else None
+    run = await waits.changed(
         store.open_run,
         task.key,
         run_id=task.run_id,
@@ -145,6 +158,8 @@ async def review_pull_for_contender(
         seed=task.seed,
         installation_id=task.installation_id,
         author=context.author,
+        snapshot=head.unshared,
+        peers=opened_for,
     )
     if run.status in DONE:
         return "already-posted" if run.status == "posted" else "superseded"
@@ -157,15 +172,17 @@ async def review_pull_for_contender(
         store.save_review, run.run_id, summarise(outcome, files_reviewed=len(report.reviewed)), spots_of(outcome)
     )
     peers = await waits.until(lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
-    pairs = agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
-    await asyncio.to_thread(store.record_agreements, task.key, [(a, fa, b, fb) for a, fa, b, fb in pairs])
+    pairs = [
+        (a, fa, b, fb)
+        for a, fa, b, fb in agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
+    ]
     payload = review_payload(outcome, report, also_raised=also_raised_for(pairs, task.contender, merged))
     await waits.until(lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
     if not await waits.claim(run.run_id):
         return "already-posted"
     existing = await asyncio.to_thread(posted_review_id, target, task.contender, task.head_sha)
     if existing is not None:
-        await waits.changed(store.mark_posted, run.run_id, review_id=existing, comments=())
+        await waits.changed(store.mark_posted, run.run_id, review_id=existing, comments=(), agreements=pairs)
         return "already-posted"
     posted = await asyncio.to_thread(
         post_review,
@@ -176,23 +193,53 @@ async def review_pull_for_contender(
         payload=payload,
         before_write=target.before_write,
     )
-    await waits.changed(
-        store.mark_posted, run.run_id, review_id=posted.review_id, comments=posted_comments(outcome, task.head_sha)
-    )
+    comments = posted_comments(outcome, task.head_sha)
+    await waits.changed(store.mark_posted, run.run_id, review_id=posted.review_id, comments=comments, agreements=pairs)
     return "posted"
 
 
-async def _snapshot(task: PullTask, target: Target, waits: _Waits, context: PullContext) -> HeadSnapshot:
-    """The head as fetched once for every contender: one task fetches, the others read it from the store."""
+@dataclass(slots=True)
+class _Head:
+    """The head as this task got it; ``unshared`` is its JSON while the fetcher has not shared it yet."""
+
+    snapshot: HeadSnapshot
+    unshared: str | None = None
+
+    async def share(self, waits: _Waits) -> None:
+        if self.unshared is not None:
+            await waits.changed(waits.store.save_snapshot, waits.key, self.unshared)
+            self.unshared = None
+
+
+async def _snapshot(task: PullTask, target: Target, waits: _Waits, context: PullContext, *, fetcher: bool) -> _Head:
+    """The head as fetched once for every contender: the ``fetcher`` fetches it and shares it through the store
+    (with its run, in one write), the others read it there. If it is not shared in time (the fetcher died, or
+    its worker is behind), one of the others claims the fetch and fetches it."""
     store, timing = waits.store, waits.timing
-    if await asyncio.to_thread(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
+    if fetcher:
+        text = await asyncio.to_thread(store.load_snapshot, task.key)  # a retried fetcher finds it shared
+        if text is not None:
+            return _Head(HeadSnapshot.from_json(text))
         snapshot = await asyncio.to_thread(fetch_snapshot, target, context)
-        await waits.changed(store.save_snapshot, task.key, snapshot.to_json())
-        return snapshot
+        return _Head(snapshot, unshared=snapshot.to_json())
     text = await waits.first(lambda: store.load_snapshot(task.key), bound=timing.snapshot_wait_s)
     if text is not None:
-        return HeadSnapshot.from_json(text)
-    return await asyncio.to_thread(fetch_snapshot, target, context)  # the fetching task died: fetch it here
+        return _Head(HeadSnapshot.from_json(text))
+    if await asyncio.to_thread(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
+        head = _Head(await asyncio.to_thread(fetch_snapshot, target, context))
+        head.unshared = head.snapshot.to_json()
+        await head.share(waits)
+        return head
+    text = await waits.first(lambda: store.load_snapshot(task.key), bound=timing.snapshot_wait_s)
+    if text is not None:
+        return _Head(HeadSnapshot.from_json(text))
+    return _Head(await asyncio.to_thread(fetch_snapshot, target, context))  # whoever claimed it died too
+
+
+def fetcher_of(settings: Settings) -> str | None:
+    """The contender whose task fetches a head for all: the first active one in the server's configuration
+    (a repository's configuration, which the fetch reads, cannot change who it is)."""
+    return next((c.name for c in settings.active()), None)
 
 
 async def _review(
@@ -234,10 +281,11 @@ class _Waits:
     timing: Timing
     wakeups: Wakeups
 
-    async def changed(self, write: Callable[..., None], *args: object, **kwargs: object) -> None:
+    async def changed(self, write: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run a store write that peers may wait for, then wake them."""
-        await asyncio.to_thread(write, *args, **kwargs)
+        result = await asyncio.to_thread(write, *args, **kwargs)
         self.wakeups.notify(topic_of(self.key))
+        return result
 
     async def first(self, read: Callable[[], T | None], *, bound: float) -> T | None:
         """The first non-None ``read()``, or None once ``bound`` seconds have been waited."""

@@ -33,8 +33,8 @@ RUNS = (
 SNAPSHOT = select(PullSnapshot.data_json).where(
     PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head")
 )
-PULL = (
-    select(PullRequest)
+PULL_ROW = (
+    select(PullRequest.id, PullRequest.seed, PullRequest.author)
     .join(Repository, PullRequest.repository_id == Repository.id)
     .where(
         Repository.owner == bindparam("owner"),
@@ -42,9 +42,16 @@ PULL = (
         PullRequest.number == bindparam("number"),
     )
 )
+SET_AUTHOR = update(PullRequest).where(PullRequest.id == bindparam("pull")).values(author=bindparam("author"))
 RUN = select(Run).where(Run.run_id == bindparam("run_id"))
-RUN_OF_HEAD = select(Run).where(
-    Run.pull_request_id == bindparam("pull"), Run.head_sha == bindparam("head"), Run.contender == bindparam("contender")
+RUN_OF_HEAD = (
+    select(Run.run_id, Run.contender, Run.head_sha, Run.status, Run.position, Run.seed)
+    .add_columns(Run.findings_json, Run.review_id)
+    .where(
+        Run.pull_request_id == bindparam("pull"),
+        Run.head_sha == bindparam("head"),
+        Run.contender == bindparam("contender"),
+    )
 )
 FINGERPRINTS = select(Comment.fingerprint).where(Comment.run_pk == bindparam("run_pk"))
 # a head whose files are saved, or whose fetch was claimed recently enough not to be taken over
@@ -53,7 +60,18 @@ HELD = select(PullSnapshot.id).where(
     PullSnapshot.head_sha == bindparam("head"),
     or_(PullSnapshot.data_json.is_not(None), PullSnapshot.claimed_at >= bindparam("fresh")),
 )
-RUN_ROW = select(Run.id, Run.contender, Run.pull_request_id, Run.head_sha).where(Run.run_id == bindparam("run_id"))
+# a claim to fetch that was never filled and is old enough to be taken over
+TAKE_OVER = (
+    update(PullSnapshot)
+    .where(PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head"))
+    .where(PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < bindparam("fresh"))
+    .values(claimed_at=bindparam("now"))
+)
+SAVE_SNAPSHOT = (
+    update(PullSnapshot)
+    .where(PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head"))
+    .values(data_json=bindparam("data"))
+)
 SET_STATUS = (
     update(Run).where(Run.run_id == bindparam("rid")).values(status=bindparam("to"), updated_at=bindparam("now"))
 )
@@ -70,8 +88,9 @@ CLAIM_POSTING = (
 )
 MARK_POSTED = (
     update(Run)
-    .where(Run.id == bindparam("pk"))
+    .where(Run.run_id == bindparam("rid"))
     .values(status="posted", review_id=bindparam("review"), updated_at=bindparam("now"))
+    .returning(Run.id, Run.contender, Run.pull_request_id, Run.head_sha)
 )
 # reactions are polled from 15 minutes after the first review on
 FIRST_POLL = (

@@ -12,7 +12,8 @@ renumbered or removed).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,77 +55,91 @@ class SqlStore(SqlAdapter):
         seed: int,
         installation_id: int | None,
         author: str = "",
+        snapshot: str | None = None,
+        peers: Mapping[str, str] | None = None,
     ) -> RunRecord:
-        """The run for ``key``, created on first call; a retry gets the existing row, whatever ``run_id``."""
+        """The run for ``key``, created on first call; a retry gets the existing row, whatever ``run_id``.
+
+        The task that fetched the head passes its files as ``snapshot`` and the requested model of each other
+        active contender as ``peers``: the head is shared and every contender's run opened in this one
+        transaction, so the others' tasks find theirs with a read.
+        """
+        if snapshot is None:
+            with self.engine.connect() as c:  # usually the fetcher opened this run: no write
+                pull_id = self._known_pull_id(c, key)
+                found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first() if pull_id else None
+                if found is not None:
+                    return _record(found)
         for _ in range(3):
             try:
-                with self._session() as s:
-                    pull = self._pull(s, key, seed=seed, installation_id=installation_id, author=author)
-                    run = s.scalar(sql.RUN_OF_HEAD, {"pull": pull.id, "head": key.head_sha, "contender": key.contender})
-                    if run is None:
-                        order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull.seed)
-                        run = Run(
-                            run_id=run_id,
-                            pull_request_id=pull.id,
-                            head_sha=key.head_sha,
-                            contender=key.contender,
-                            requested_model=requested_model,
-                            prompt_version=prompt_version,
-                            position=order.index(key.contender),
-                            seed=pull.seed,
-                            status="pending",
-                            created_at=self._now(),
-                            updated_at=self._now(),
-                        )
-                        s.add(run)
-                        s.flush()
-                    return _record(run)
+                with self._begin() as c:
+                    pull_id, pull_seed = self._pull(c, key, seed=seed, installation_id=installation_id, author=author)
+                    if snapshot is not None:
+                        self._share(c, pull_id, key.head_sha, snapshot)
+                    order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull_seed)
+                    rows = [
+                        self._run_row(pull_id, key.head_sha, name, model, order.index(name), pull_seed, prompt_version)
+                        for name, model in (peers or {}).items()
+                        if name != key.contender and name in order
+                    ]
+                    if rows:
+                        c.execute(insert_ignoring_duplicates(c, Run, rows))
+                    found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first()
+                    if found is not None:
+                        return _record(found)
+                    position = order.index(key.contender)
+                    row = self._run_row(
+                        pull_id, key.head_sha, key.contender, requested_model, position, pull_seed, prompt_version
+                    )
+                    c.execute(insert(Run), {**row, "run_id": run_id})
+                    return RunRecord(run_id, key.contender, key.head_sha, "pending", position, pull_seed, (), None)
             except IntegrityError:  # a concurrent task created the same row first: read it
                 continue
         raise RuntimeError(f"could not open the run for {key}")
 
+    @staticmethod
+    def _of_head(pull_id: int, key: RunKey) -> dict[str, Any]:
+        return {"pull": pull_id, "head": key.head_sha, "contender": key.contender}
+
+    def _run_row(
+        self, pull_id: int, head_sha: str, contender: str, model: str, position: int, seed: int, prompt_version: str
+    ) -> dict[str, Any]:
+        """A new pending run, with a fresh run id."""
+        return {
+            "run_id": uuid.uuid4().hex,
+            "pull_request_id": pull_id,
+            "head_sha": head_sha,
+            "contender": contender,
+            "requested_model": model,
+            "prompt_version": prompt_version,
+            "position": position,
+            "seed": seed,
+            "status": "pending",
+            "created_at": self._now(),
+            "updated_at": self._now(),
+        }
+
     def _pull(
-        self, s: Session, key: RunKey, *, seed: int, installation_id: int | None, author: str = ""
-    ) -> PullRequest:
-        """The pull request's row (and its repository's), created if missing; safe when tasks race to create it."""
+        self, c: Connection, key: RunKey, *, seed: int, installation_id: int | None, author: str = ""
+    ) -> tuple[int, int]:
+        """The pull request's row id and seed, the row (and its repository's) created if missing; safe when tasks
+        race to create it."""
         # read first: the row usually exists, and an insert would take SQLite's one write lock even when ignored
-        pull = s.scalar(sql.PULL, {"owner": key.owner, "repo": key.repo, "number": key.number})
-        if pull is not None:
-            if author and not pull.author:
-                pull.author = author
-            self._remember(key, pull.id)  # read, so committed before this transaction
-            return pull
-        s.execute(
-            insert_ignoring_duplicates(
-                s,
-                Repository,
-                [{"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}],
-            )
-        )
-        repo_id = s.scalar(select(Repository.id).where(Repository.owner == key.owner, Repository.name == key.repo))
-        s.execute(
-            insert_ignoring_duplicates(
-                s,
-                PullRequest,
-                [
-                    {
-                        "repository_id": repo_id,
-                        "number": key.number,
-                        "seed": seed,
-                        "created_at": self._now(),
-                        "author": author,
-                        "state": "open",
-                    }
-                ],
-            )
-        )
-        pull = s.scalar(
-            select(PullRequest).where(PullRequest.repository_id == repo_id, PullRequest.number == key.number)
-        )
-        assert pull is not None
-        if author and not pull.author:
-            pull.author = author
-        return pull  # not remembered yet: this transaction may still roll back
+        where = {"owner": key.owner, "repo": key.repo, "number": key.number}
+        found = c.execute(sql.PULL_ROW, where).first()
+        if found is not None:
+            self._remember(key, found.id)  # read, so committed before this transaction
+        else:
+            repository = {"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}
+            c.execute(insert_ignoring_duplicates(c, Repository, [repository]))
+            repo_id = c.scalar(select(Repository.id).where(Repository.owner == key.owner, Repository.name == key.repo))
+            pull = {"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}
+            c.execute(insert_ignoring_duplicates(c, PullRequest, [{**pull, "author": author, "state": "open"}]))
+            found = c.execute(sql.PULL_ROW, where).first()  # not remembered yet: this transaction may roll back
+            assert found is not None
+        if author and not found.author:
+            c.execute(sql.SET_AUTHOR, {"pull": found.id, "author": author})
+        return int(found.id), int(found.seed)
 
     def claim_snapshot(self, key: RunKey, *, stale_after_s: float) -> bool:
         """True for the one task that should fetch this head from GitHub; a stale, unfilled claim is taken over."""
@@ -134,30 +149,29 @@ class SqlStore(SqlAdapter):
             pull_id = self._known_pull_id(c, key)
             if pull_id is not None and c.scalar(sql.HELD, {"pull": pull_id, "head": key.head_sha, "fresh": fresh}):
                 return False
-        with self._session() as s:
-            pull_id = self._pull_id(s, key)
+        with self._begin() as c:
+            pull_id = self._pull_id(c, key)
+            # the peer that started with this task may have claimed it while this one waited for the write gate
+            if c.scalar(sql.HELD, {"pull": pull_id, "head": key.head_sha, "fresh": fresh}):
+                return False
             row = {"pull_request_id": pull_id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
             # RETURNING says whether this insert won; rowcount is not reliable for it on every driver
-            inserted = s.execute(insert_ignoring_duplicates(s, PullSnapshot, [row]).returning(PullSnapshot.id))
+            inserted = c.execute(insert_ignoring_duplicates(c, PullSnapshot, [row]).returning(PullSnapshot.id))
             if inserted.first() is not None:
                 return True
-            taken = s.execute(
-                update(PullSnapshot)
-                .where(PullSnapshot.pull_request_id == pull_id, PullSnapshot.head_sha == key.head_sha)
-                .where(PullSnapshot.data_json.is_(None), PullSnapshot.claimed_at < fresh)
-                .values(claimed_at=now),
-                execution_options=sql.NO_SYNC,
-            )
-            return bool(getattr(taken, "rowcount", 0) == 1)
+            taken = c.execute(sql.TAKE_OVER, {"pull": pull_id, "head": key.head_sha, "fresh": fresh, "now": now})
+            return bool(taken.rowcount == 1)
 
     def save_snapshot(self, key: RunKey, data: str) -> None:
-        with self._session() as s:
-            s.execute(
-                update(PullSnapshot)
-                .where(PullSnapshot.pull_request_id == self._pull_id(s, key), PullSnapshot.head_sha == key.head_sha)
-                .values(data_json=data),
-                execution_options=sql.NO_SYNC,
-            )
+        """Share the head's files; whether or not a task claimed the fetch first."""
+        with self._begin() as c:
+            self._share(c, self._pull_id(c, key), key.head_sha, data)
+
+    def _share(self, c: Connection, pull_id: int, head_sha: str, data: str) -> None:
+        row = {"pull_request_id": pull_id, "head_sha": head_sha, "data_json": data, "claimed_at": self._now()}
+        inserted = c.execute(insert_ignoring_duplicates(c, PullSnapshot, [row]).returning(PullSnapshot.id))
+        if inserted.first() is None:  # a claim made the row
+            c.execute(sql.SAVE_SNAPSHOT, {"pull": pull_id, "head": head_sha, "data": data})
 
     def load_snapshot(self, key: RunKey) -> str | None:
         with self.engine.connect() as connection:
@@ -197,10 +211,10 @@ class SqlStore(SqlAdapter):
                 self._remember(key, found)
         return found
 
-    def _pull_id(self, s: Session, key: RunKey) -> int:
+    def _pull_id(self, c: Connection, key: RunKey) -> int:
         """The pull request's row id, creating the row when it is missing."""
         found = self._pull_ids.get((key.owner, key.repo, key.number))
-        return found if found is not None else self._pull(s, key, seed=0, installation_id=None).id
+        return found if found is not None else self._pull(c, key, seed=0, installation_id=None)[0]
 
     def _remember(self, key: RunKey, pull_id: int) -> None:
         if len(self._pull_ids) >= PULL_IDS_KEPT:
@@ -239,16 +253,27 @@ class SqlStore(SqlAdapter):
         with self._begin() as c:
             return c.execute(sql.CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
 
-    def mark_posted(self, run_id: str, *, review_id: int | None, comments: Sequence[PostedComment]) -> None:
+    def mark_posted(
+        self,
+        run_id: str,
+        *,
+        review_id: int | None,
+        comments: Sequence[PostedComment],
+        agreements: Sequence[tuple[str, str, str, str]] = (),
+    ) -> None:
+        """Record the posted review and its comments, with the agreements (contender, fingerprint, contender,
+        fingerprint) its comments take part in, in one transaction; idempotent."""
         now = self._now()
         with self._begin() as c:
-            run = c.execute(sql.RUN_ROW, {"run_id": run_id}).first()
+            run = c.execute(sql.MARK_POSTED, {"rid": run_id, "review": review_id, "now": now}).first()
             if run is None:
                 raise KeyError(f"no run {run_id}")
-            c.execute(sql.MARK_POSTED, {"pk": run.id, "review": review_id, "now": now})
+            if agreements:
+                rows = _agreement_rows(run.pull_request_id, run.head_sha, agreements)
+                c.execute(insert_ignoring_duplicates(c, Agreement, rows))
             known = set(c.scalars(sql.FINGERPRINTS, {"run_pk": run.id}))
             agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
-            rows = []
+            rows = []  # the comments not stored yet
             for comment in comments:
                 if comment.fingerprint not in known:
                     known.add(comment.fingerprint)
@@ -262,20 +287,9 @@ class SqlStore(SqlAdapter):
         """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
         if not pairs:
             return
-        with self._session() as s:
-            pull_id = self._pull_id(s, key)
-            rows = [
-                {
-                    "pull_request_id": pull_id,
-                    "head_sha": key.head_sha,
-                    "contender_a": a,
-                    "fingerprint_a": fa,
-                    "contender_b": b,
-                    "fingerprint_b": fb,
-                }
-                for a, fa, b, fb in dict.fromkeys(pairs)
-            ]
-            s.execute(insert_ignoring_duplicates(s, Agreement, rows))
+        with self._begin() as c:
+            rows = _agreement_rows(self._pull_id(c, key), key.head_sha, pairs)
+            c.execute(insert_ignoring_duplicates(c, Agreement, rows))
 
     def record_installation(
         self,
@@ -319,6 +333,20 @@ def _agreements_of(c: Connection, pull_id: int, head_sha: str, contender: str) -
     return found
 
 
+def _agreement_rows(pull_id: int, head_sha: str, pairs: Sequence[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "pull_request_id": pull_id,
+            "head_sha": head_sha,
+            "contender_a": a,
+            "fingerprint_a": fa,
+            "contender_b": b,
+            "fingerprint_b": fb,
+        }
+        for a, fa, b, fb in dict.fromkeys(pairs)
+    ]
+
+
 def _comment_row(comment: PostedComment, run: Any, agreement_id: int | None, now: datetime) -> dict[str, Any]:
     return {
         "run_pk": run.id,
@@ -350,7 +378,7 @@ def _spots(findings_json: str | None) -> tuple[Spot, ...]:
     return tuple(Spot.from_dict(d) for d in json.loads(findings_json or "[]"))
 
 
-def _record(run: Run) -> RunRecord:
+def _record(run: Any) -> RunRecord:
     spots = _spots(run.findings_json)
     return RunRecord(
         run_id=run.run_id,

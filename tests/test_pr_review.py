@@ -23,7 +23,7 @@ from bot.github_writes import no_wait
 from bot.llm import OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_github import REPO_CONFIG_PATH
-from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
+from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, fetcher_of, review_pull_for_contender
 from bot.prompt_library import load_template
 from bot.runs import PullContext, RunKey
 from bot.storage import SqlStore
@@ -36,7 +36,7 @@ DIFF = (DIFFS / "py-flask-medium-feature-limits-config-c7a53888.diff").read_text
 OWNER, REPO, NUMBER = "pallets", "flask", 5
 HEAD = "c" * 40
 SEED = 7
-FAST = Timing(peer_wait_s=0.3, turn_wait_s=0.3, poll_s=0.05)
+FAST = Timing(peer_wait_s=0.3, turn_wait_s=0.3, poll_s=0.05, snapshot_wait_s=0.3)
 
 
 @pytest.fixture
@@ -314,6 +314,19 @@ def test_a_lost_store_still_finds_the_posted_review_by_its_marker(
     assert _run(gh, settings, fresh, run=2) == "already-posted"
     assert len(github.state.reviews_of(OWNER, REPO, NUMBER)) == 1
     fresh.engine.dispose()
+
+
+def test_the_first_configured_contender_fetches_the_head_for_all(settings: Settings) -> None:
+    assert fetcher_of(settings) == "deepseek"
+
+
+def test_a_head_the_fetcher_never_shares_is_fetched_by_another_contender_after_the_wait(
+    github: FakeGitHubServer, gh: Github, settings: Settings, store: SqlStore
+) -> None:
+    github.requests.clear()
+    assert _run(gh, settings, store, contender="openai") == "posted"  # the fetcher (deepseek) never ran
+    assert github.count_requests("GET", r"/pulls/\d+/files$") == 1
+    assert store.load_snapshot(_task("openai").key) is not None
 
 
 def test_two_contenders_cost_six_github_requests_per_pull_request(

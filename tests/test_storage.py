@@ -105,6 +105,23 @@ def test_agreements_are_recorded_once_even_when_repeated(store: SqlStore, engine
         assert conn.scalar(select(func.count()).select_from(Agreement)) == 1
 
 
+def test_a_posting_records_its_agreements_and_links_each_shared_comment(store: SqlStore, engine: Engine) -> None:
+    other = RunKey(KEY.owner, KEY.repo, KEY.number, KEY.head_sha, "openai")
+    mine, theirs = _open(store), _open(store, other, run_id="2" * 32)
+    pair = ("deepseek", "a" * 16, "openai", "b" * 16)
+    shared = PostedComment("a" * 16, "a.py", 4, 3, "RIGHT", "high", "bug", "inline")
+    alone = PostedComment("c" * 16, "a.py", 9, None, "RIGHT", "low", "style", "inline")
+    for _ in range(2):  # a retried task records nothing twice
+        store.mark_posted(mine.run_id, review_id=1, comments=[shared, alone], agreements=[pair])  # type: ignore[attr-defined]
+    their = PostedComment("b" * 16, "a.py", 5, None, "RIGHT", "high", "bug", "inline")
+    store.mark_posted(theirs.run_id, review_id=2, comments=[their], agreements=[pair])  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Agreement)) == 1
+        links = dict(conn.execute(text("SELECT fingerprint, agreement_id FROM comments")).all())
+    agreement = links["a" * 16]
+    assert agreement is not None and links == {"a" * 16: agreement, "b" * 16: agreement, "c" * 16: None}
+
+
 def test_installations_and_their_repositories_are_recorded(store: SqlStore, engine: Engine) -> None:
     store.record_installation(
         installation_id=9, account="octo", account_type="Organization", status="active", added=["octo/a", "octo/b"]
@@ -115,6 +132,47 @@ def test_installations_and_their_repositories_are_recorded(store: SqlStore, engi
     with engine.connect() as conn:
         rows = {name: active for name, active in conn.execute(select(Repository.name, Repository.active))}
     assert rows == {"a": True, "b": False}
+
+
+def test_the_fetcher_shares_the_head_in_the_write_that_opens_its_run(store: SqlStore) -> None:
+    store.open_run(
+        KEY,
+        run_id="1" * 32,
+        requested_model="m",
+        prompt_version="review-v1",
+        contenders=["deepseek", "openai"],
+        seed=11,
+        installation_id=5,
+        snapshot='{"head_sha": "a"}',
+    )
+    assert store.load_snapshot(KEY) == '{"head_sha": "a"}'
+    assert store.claim_snapshot(KEY, stale_after_s=120) is False
+
+
+def test_the_fetcher_opens_every_contenders_run_and_the_others_find_theirs(store: SqlStore) -> None:
+    mine = store.open_run(
+        KEY,
+        run_id="1" * 32,
+        requested_model="m",
+        prompt_version="review-v1",
+        contenders=["deepseek", "openai"],
+        seed=11,
+        installation_id=5,
+        snapshot='{"head_sha": "a"}',
+        peers={"deepseek": "m", "openai": "o1"},
+    )
+    other = RunKey(KEY.owner, KEY.repo, KEY.number, KEY.head_sha, "openai")
+    theirs = _open(store, other, run_id="2" * 32)
+    assert theirs.run_id != "2" * 32  # type: ignore[attr-defined]  # opened by the fetcher, found by a read
+    runs = {r.contender: r for r in store.runs_for(KEY)}
+    assert set(runs) == {"deepseek", "openai"} and runs["deepseek"].run_id == mine.run_id
+    assert sorted(r.position for r in runs.values()) == [0, 1]
+
+
+def test_a_head_shared_after_a_claim_fills_the_claimed_row(store: SqlStore) -> None:
+    assert store.claim_snapshot(KEY, stale_after_s=120) is True
+    store.save_snapshot(KEY, '{"head_sha": "a"}')
+    assert store.load_snapshot(KEY) == '{"head_sha": "a"}'
 
 
 def test_one_task_claims_the_fetch_of_a_head_and_the_others_read_it(store: SqlStore) -> None:
