@@ -42,6 +42,9 @@ PULL_ROW = (
         PullRequest.number == bindparam("number"),
     )
 )
+REPOSITORY_ID = select(Repository.id).where(
+    Repository.owner == bindparam("owner"), Repository.name == bindparam("repo")
+)
 SET_AUTHOR = update(PullRequest).where(PullRequest.id == bindparam("pull")).values(author=bindparam("author"))
 RUN = select(Run).where(Run.run_id == bindparam("run_id"))
 RUN_OF_HEAD = (
@@ -53,7 +56,6 @@ RUN_OF_HEAD = (
         Run.contender == bindparam("contender"),
     )
 )
-FINGERPRINTS = select(Comment.fingerprint).where(Comment.run_pk == bindparam("run_pk"))
 # a head whose files are saved, or whose fetch was claimed recently enough not to be taken over
 HELD = select(PullSnapshot.id).where(
     PullSnapshot.pull_request_id == bindparam("pull"),

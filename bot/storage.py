@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,37 +64,36 @@ class SqlStore(SqlAdapter):
         active contender as ``peers``: the head is shared and every contender's run opened in this one
         transaction, so the others' tasks find theirs with a read.
         """
-        if snapshot is None:
-            with self.engine.connect() as c:  # usually the fetcher opened this run: no write
-                pull_id = self._known_pull_id(c, key)
-                found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first() if pull_id else None
-                if found is not None:
+        with self.engine.connect() as c:  # reads first, outside the write gate
+            pull = c.execute(sql.PULL_ROW, _pull_where(key)).first()
+            if pull is not None:
+                self._remember(key, pull.id)
+                found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull.id, key)).first()
+                if found is not None and snapshot is None:  # usually the fetcher opened this run
                     return _record(found)
+            repo_id = c.scalar(sql.REPOSITORY_ID, {"owner": key.owner, "repo": key.repo}) if pull is None else None
         for _ in range(3):
             try:
                 with self._begin() as c:
-                    pull_id, pull_seed = self._pull(c, key, seed=seed, installation_id=installation_id, author=author)
+                    pull_id, pull_seed = self._ensure_pull(
+                        c, key, pull, repo_id, seed=seed, installation_id=installation_id, author=author
+                    )
                     if snapshot is not None:
                         self._share(c, pull_id, key.head_sha, snapshot)
                     order = posting_order(sorted(set(contenders) | {key.contender}), seed=pull_seed)
+                    models = {name: model for name, model in (peers or {}).items() if name in order}
+                    models[key.contender] = requested_model
                     rows = [
                         self._run_row(pull_id, key.head_sha, name, model, order.index(name), pull_seed, prompt_version)
-                        for name, model in (peers or {}).items()
-                        if name != key.contender and name in order
+                        for name, model in models.items()
                     ]
-                    if rows:
-                        c.execute(insert_ignoring_duplicates(c, Run, rows))
+                    rows = [{**row, "run_id": run_id} if row["contender"] == key.contender else row for row in rows]
+                    c.execute(insert_ignoring_duplicates(c, Run, rows))
                     found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first()
-                    if found is not None:
-                        return _record(found)
-                    position = order.index(key.contender)
-                    row = self._run_row(
-                        pull_id, key.head_sha, key.contender, requested_model, position, pull_seed, prompt_version
-                    )
-                    c.execute(insert(Run), {**row, "run_id": run_id})
-                    return RunRecord(run_id, key.contender, key.head_sha, "pending", position, pull_seed, (), None)
-            except IntegrityError:  # a concurrent task created the same row first: read it
-                continue
+                    assert found is not None
+                    return _record(found)
+            except IntegrityError:  # another process created a row first: read it
+                pull = repo_id = None
         raise RuntimeError(f"could not open the run for {key}")
 
     @staticmethod
@@ -122,21 +121,36 @@ class SqlStore(SqlAdapter):
     def _pull(
         self, c: Connection, key: RunKey, *, seed: int, installation_id: int | None, author: str = ""
     ) -> tuple[int, int]:
-        """The pull request's row id and seed, the row (and its repository's) created if missing; safe when tasks
-        race to create it."""
-        # read first: the row usually exists, and an insert would take SQLite's one write lock even when ignored
-        where = {"owner": key.owner, "repo": key.repo, "number": key.number}
-        found = c.execute(sql.PULL_ROW, where).first()
+        """The pull request's row id and seed, the row (and its repository's) created if missing."""
+        found = c.execute(sql.PULL_ROW, _pull_where(key)).first()
         if found is not None:
             self._remember(key, found.id)  # read, so committed before this transaction
-        else:
-            repository = {"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}
-            c.execute(insert_ignoring_duplicates(c, Repository, [repository]))
-            repo_id = c.scalar(select(Repository.id).where(Repository.owner == key.owner, Repository.name == key.repo))
-            pull = {"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}
-            c.execute(insert_ignoring_duplicates(c, PullRequest, [{**pull, "author": author, "state": "open"}]))
-            found = c.execute(sql.PULL_ROW, where).first()  # not remembered yet: this transaction may roll back
-            assert found is not None
+        return self._ensure_pull(c, key, found, None, seed=seed, installation_id=installation_id, author=author)
+
+    def _ensure_pull(
+        self,
+        c: Connection,
+        key: RunKey,
+        found: Any,
+        repo_id: int | None,
+        *,
+        seed: int,
+        installation_id: int | None,
+        author: str,
+    ) -> tuple[int, int]:
+        """``found`` (the pull request's row read before) or the row made now, with its repository's if
+        ``repo_id`` is None; safe when tasks in other processes race to make them."""
+        if found is None:
+            if repo_id is None:
+                repository = {"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}
+                c.execute(insert_ignoring_duplicates(c, Repository, [repository]))
+                repo_id = c.scalar(sql.REPOSITORY_ID, {"owner": key.owner, "repo": key.repo})
+            row = {"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}
+            made = insert_ignoring_duplicates(c, PullRequest, [{**row, "author": author, "state": "open"}])
+            found = c.execute(made.returning(PullRequest.id, PullRequest.seed, PullRequest.author)).first()
+            if found is None:  # another process made it first
+                found = c.execute(sql.PULL_ROW, _pull_where(key)).first()
+            assert found is not None  # not remembered yet: this transaction may still roll back
         if author and not found.author:
             c.execute(sql.SET_AUTHOR, {"pull": found.id, "author": author})
         return int(found.id), int(found.seed)
@@ -271,15 +285,11 @@ class SqlStore(SqlAdapter):
             if agreements:
                 rows = _agreement_rows(run.pull_request_id, run.head_sha, agreements)
                 c.execute(insert_ignoring_duplicates(c, Agreement, rows))
-            known = set(c.scalars(sql.FINGERPRINTS, {"run_pk": run.id}))
             agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
-            rows = []  # the comments not stored yet
-            for comment in comments:
-                if comment.fingerprint not in known:
-                    known.add(comment.fingerprint)
-                    rows.append(_comment_row(comment, run, agreed.get(comment.fingerprint), now))
-            if rows:
-                c.execute(insert(Comment), rows)
+            unique = {comment.fingerprint: comment for comment in comments}  # one per fingerprint, as on GitHub
+            rows = [_comment_row(comment, run, agreed.get(fp), now) for fp, comment in unique.items()]
+            if rows:  # a retry's comments are stored already: the unique (run, fingerprint) keeps them once
+                c.execute(insert_ignoring_duplicates(c, Comment, rows))
             c.execute(sql.RECOUNT, {"run_ids": [run.id]})
             c.execute(sql.FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
 
@@ -331,6 +341,10 @@ def _agreements_of(c: Connection, pull_id: int, head_sha: str, contender: str) -
             if who == contender:
                 found.setdefault(fp, a.id)
     return found
+
+
+def _pull_where(key: RunKey) -> dict[str, Any]:
+    return {"owner": key.owner, "repo": key.repo, "number": key.number}
 
 
 def _agreement_rows(pull_id: int, head_sha: str, pairs: Sequence[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
