@@ -52,13 +52,16 @@ def post_review(
     ``before_write`` is called before each attempt (each is a content-generating request)."""
     if payload.get("event") != "COMMENT":
         raise ValueError("Review Arena posts COMMENT reviews only, never APPROVE or REQUEST_CHANGES")
-    lazy = gh.withLazy(True)  # objects built from it cost no request until used (a copy of gh's settings)
+    # objects built from a lazy client cost no request until used; a copy (``withLazy``) has its own connections,
+    # so a client that is lazy already is used as it is, keeping its connection to GitHub alive
+    lazy = gh if gh.requester.is_lazy else gh.withLazy(True)
     try:
         return _Poster(lazy, f"{owner}/{repo}", number, payload, before_write).post()
     except GithubException as exc:
         raise translate(exc, what=f"the review on {owner}/{repo}#{number}") from exc
     finally:
-        lazy.close()
+        if lazy is not gh:
+            lazy.close()
 
 
 class _Poster:

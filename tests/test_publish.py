@@ -101,6 +101,17 @@ def test_an_unexplained_422_moves_halves_into_the_body_until_github_accepts(
     assert all(c["body"] in server.state.reviews[0].body for c in VALID)
 
 
+def test_a_lazy_client_posts_on_its_own_kept_alive_connection(server: FakeGitHubServer, gh: Github) -> None:
+    lazy = gh.withLazy(True)  # as the App's installation clients are
+    try:
+        lazy.get_rate_limit()  # a first request opens the client's connection
+        post(lazy, payload(*VALID))
+    finally:
+        lazy.close()
+    ports = {r.client_port for r in server.requests}
+    assert len(ports) == 1, "the review was posted on a new connection"
+
+
 def test_every_attempt_first_takes_a_slot_from_the_write_budget(server: FakeGitHubServer, gh: Github) -> None:
     server.inject("POST", REVIEWS, 422, times=2, body={"message": "Unprocessable Entity", "errors": ["mystery"]})
     sent_before_each_permit: list[int] = []

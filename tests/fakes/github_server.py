@@ -68,6 +68,8 @@ class RecordedRequest:
     injected: bool = False
     received_at: float = field(default_factory=time.monotonic)
     """``time.monotonic()`` when the request was recorded."""
+    client_port: int = 0
+    """The client's source port: requests on one kept-alive connection share it."""
 
 
 @dataclass
@@ -88,6 +90,8 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     sys_version = ""
+    protocol_version = "HTTP/1.1"  # as GitHub: connections are kept alive between requests
+    disable_nagle_algorithm = True  # headers and body go out in two writes: Nagle would hold the body for an ACK
     timeout = 30
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -274,7 +278,9 @@ class FakeGitHubServer:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        record = RecordedRequest(method, path, parse_qs(parts.query), headers, body)
+        record = RecordedRequest(
+            method, path, parse_qs(parts.query), headers, body, client_port=handler.client_address[1]
+        )
         req = Request(method, path, record.query, headers, body, link_path=link_path)
         injection = self._take_injection(method, path)
         if injection is not None:

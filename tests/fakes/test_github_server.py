@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
@@ -472,3 +474,17 @@ def test_openapi_checker_grafts_operations_the_subset_lacks() -> None:
     path = "/repos/o/r/collaborators/someone/permission"
     assert checker.find_template(path) == "/repos/{owner}/{repo}/collaborators/{username}/permission"
     assert checker.check_response("GET", path, 200, {"permission": "write"})
+
+
+def test_connections_are_kept_alive_between_requests_as_on_github(server: FakeGitHubServer) -> None:
+    parts = urlsplit(server.api_url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    try:
+        for _ in range(2):
+            connection.request("GET", f"{parts.path}/rate_limit", headers={"Authorization": "token t"})
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200 and answer.version == 11
+        assert connection.sock is not None, "the server closed the connection after one request"
+    finally:
+        connection.close()
