@@ -8,6 +8,7 @@ share one file; PostgreSQL comes from ``DATABASE_URL``.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,10 +114,20 @@ class SqlAdapter:
             yield connection
 
 
-def insert_ignoring_duplicates(s: Session | Connection, table: type[Base], rows: list[dict[str, Any]]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the dialect of the session or connection (SQLite and PostgreSQL
-    both have it)."""
+@functools.lru_cache(maxsize=64)
+def _ignoring(dialect: str, table: type[Base]) -> Insert:
+    made = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return made.on_conflict_do_nothing()
+
+
+def ignoring_duplicates(s: Session | Connection, table: type[Base]) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` in the dialect of the session or connection (SQLite and
+    PostgreSQL both have it), made once: execute it with the rows as parameters, and its compiled form is
+    cached (a statement with the rows in it is compiled again on every call)."""
     bind = s.get_bind() if isinstance(s, Session) else s
-    if bind.dialect.name == "postgresql":
-        return pg_insert(table).values(rows).on_conflict_do_nothing()
-    return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    return _ignoring(bind.dialect.name, table)
+
+
+def insert_ignoring_duplicates(s: Session | Connection, table: type[Base], rows: list[dict[str, Any]]) -> Any:
+    """The same with ``rows`` in the statement, for a multi-row ``RETURNING`` through an ORM session."""
+    return ignoring_duplicates(s, table).values(rows)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot import run_statements as sql
 from bot.core.languages import language_of
 from bot.core.posting import posting_order
-from bot.database import SqlAdapter, insert_ignoring_duplicates
+from bot.database import SqlAdapter, ignoring_duplicates
 from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
@@ -88,7 +88,7 @@ class SqlStore(SqlAdapter):
                         for name, model in models.items()
                     ]
                     rows = [{**row, "run_id": run_id} if row["contender"] == key.contender else row for row in rows]
-                    c.execute(insert_ignoring_duplicates(c, Run, rows))
+                    c.execute(ignoring_duplicates(c, Run), rows)
                     found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first()
                     assert found is not None
                     return _record(found)
@@ -143,11 +143,11 @@ class SqlStore(SqlAdapter):
         if found is None:
             if repo_id is None:
                 repository = {"owner": key.owner, "name": key.repo, "installation_id": installation_id, "active": True}
-                c.execute(insert_ignoring_duplicates(c, Repository, [repository]))
+                c.execute(ignoring_duplicates(c, Repository), repository)
                 repo_id = c.scalar(sql.REPOSITORY_ID, {"owner": key.owner, "repo": key.repo})
             row = {"repository_id": repo_id, "number": key.number, "seed": seed, "created_at": self._now()}
-            made = insert_ignoring_duplicates(c, PullRequest, [{**row, "author": author, "state": "open"}])
-            found = c.execute(made.returning(PullRequest.id, PullRequest.seed, PullRequest.author)).first()
+            made = ignoring_duplicates(c, PullRequest).returning(PullRequest.id, PullRequest.seed, PullRequest.author)
+            found = c.execute(made, {**row, "author": author, "state": "open"}).first()
             if found is None:  # another process made it first
                 found = c.execute(sql.PULL_ROW, _pull_where(key)).first()
             assert found is not None  # not remembered yet: this transaction may still roll back
@@ -170,7 +170,7 @@ class SqlStore(SqlAdapter):
                 return False
             row = {"pull_request_id": pull_id, "head_sha": key.head_sha, "data_json": None, "claimed_at": now}
             # RETURNING says whether this insert won; rowcount is not reliable for it on every driver
-            inserted = c.execute(insert_ignoring_duplicates(c, PullSnapshot, [row]).returning(PullSnapshot.id))
+            inserted = c.execute(ignoring_duplicates(c, PullSnapshot).returning(PullSnapshot.id), row)
             if inserted.first() is not None:
                 return True
             taken = c.execute(sql.TAKE_OVER, {"pull": pull_id, "head": key.head_sha, "fresh": fresh, "now": now})
@@ -183,7 +183,7 @@ class SqlStore(SqlAdapter):
 
     def _share(self, c: Connection, pull_id: int, head_sha: str, data: str) -> None:
         row = {"pull_request_id": pull_id, "head_sha": head_sha, "data_json": data, "claimed_at": self._now()}
-        inserted = c.execute(insert_ignoring_duplicates(c, PullSnapshot, [row]).returning(PullSnapshot.id))
+        inserted = c.execute(ignoring_duplicates(c, PullSnapshot).returning(PullSnapshot.id), row)
         if inserted.first() is None:  # a claim made the row
             c.execute(sql.SAVE_SNAPSHOT, {"pull": pull_id, "head": head_sha, "data": data})
 
@@ -284,12 +284,12 @@ class SqlStore(SqlAdapter):
                 raise KeyError(f"no run {run_id}")
             if agreements:
                 rows = _agreement_rows(run.pull_request_id, run.head_sha, agreements)
-                c.execute(insert_ignoring_duplicates(c, Agreement, rows))
+                c.execute(ignoring_duplicates(c, Agreement), rows)
             agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
             unique = {comment.fingerprint: comment for comment in comments}  # one per fingerprint, as on GitHub
             rows = [_comment_row(comment, run, agreed.get(fp), now) for fp, comment in unique.items()]
             if rows:  # a retry's comments are stored already: the unique (run, fingerprint) keeps them once
-                c.execute(insert_ignoring_duplicates(c, Comment, rows))
+                c.execute(ignoring_duplicates(c, Comment), rows)
             c.execute(sql.RECOUNT, {"run_ids": [run.id]})
             c.execute(sql.FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
 
@@ -299,7 +299,7 @@ class SqlStore(SqlAdapter):
             return
         with self._begin() as c:
             rows = _agreement_rows(self._pull_id(c, key), key.head_sha, pairs)
-            c.execute(insert_ignoring_duplicates(c, Agreement, rows))
+            c.execute(ignoring_duplicates(c, Agreement), rows)
 
     def record_installation(
         self,

@@ -1,11 +1,13 @@
-"""The SQL database adapter: SQLite write transactions queue on one lock per engine; PostgreSQL's do not."""
+"""The SQL database adapter: SQLite write transactions queue on one lock per engine (PostgreSQL's do not), and
+the insert-or-ignore statements are made once."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from bot.database import SqlAdapter, make_engine, write_gate
+from bot.database import SqlAdapter, ignoring_duplicates, make_engine, write_gate
+from bot.storage_schema import Comment, Run
 from tests.databases import fresh_postgres_database
 
 
@@ -51,3 +53,11 @@ def test_postgresql_writers_do_not_queue_in_the_process() -> None:
             assert not _second_writer_waits(SqlAdapter(engine), SqlAdapter(engine))
         finally:
             engine.dispose()
+
+
+def test_insert_ignoring_duplicates_is_made_once_per_table_and_dialect(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'made.db'}")
+    with engine.connect() as connection:
+        assert ignoring_duplicates(connection, Run) is ignoring_duplicates(connection, Run)
+        assert ignoring_duplicates(connection, Run) is not ignoring_duplicates(connection, Comment)
+    engine.dispose()
