@@ -91,16 +91,22 @@ def _repo_config_text(target: Target, default_branch: str) -> str | None:
         raise ConfigError(f"{REPO_CONFIG_PATH}: not UTF-8 text ({exc.reason})") from None
 
 
-def posted_review_id(target: Target, contender: str, head_sha: str) -> int | None:
-    """The id of this contender's review of ``head_sha`` already on the PR (found by its summary marker)."""
+def posted_reviews(target: Target, head_sha: str) -> dict[str, int]:
+    """Each contender's review of ``head_sha`` already on the PR (found by its summary marker): contender → id."""
+    found: dict[str, int] = {}
     try:
         for review in target.pull().get_reviews():
             marker = parse_marker(review.body)
-            if marker and marker.kind == "summary" and marker.contender == contender and marker.head_sha == head_sha:
-                return int(review.id)
+            if marker and marker.kind == "summary" and marker.head_sha == head_sha:
+                found.setdefault(marker.contender, int(review.id))
     except GithubException as exc:
         raise translate(exc, what=f"the reviews of {target.ref}") from exc
-    return None
+    return found
+
+
+def posted_review_id(target: Target, contender: str, head_sha: str) -> int | None:
+    """The id of this contender's review of ``head_sha`` already on the PR (found by its summary marker)."""
+    return posted_reviews(target, head_sha).get(contender)
 
 
 def notice_marker(message: str, head_sha: str) -> Marker:

@@ -7,8 +7,9 @@ for its turn in the seeded posting order, so position bias can be measured. Each
 wait for is announced on the head's wake-up topic (``bot.wakeups``), so the waiters look again at once rather
 than at their next poll.
 
-It is idempotent: the store and the summary markers on the PR are both checked before posting, a newer push
-supersedes the job, and a broken ``.github/review-arena.yml`` produces one notice naming the key.
+It is idempotent: the store and the summary markers on the PR are both checked before posting (the first poster
+of a head lists the reviews for every contender, and records what it found), a newer push supersedes the job,
+and a broken ``.github/review-arena.yml`` produces one notice naming the key.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ from bot.pr_github import (
     active_contender,
     fetch_snapshot,
     notify_once,
-    posted_review_id,
+    posted_reviews,
     settings_with_repo_config,
 )
 from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, run_arena
-from bot.runs import HeadSnapshot, PostedComment, PullContext, RunKey, RunRecord, RunSummary, Spot
+from bot.runs import HeadSnapshot, PostedComment, PostingClaim, PullContext, RunKey, RunRecord, RunSummary, Spot
 from bot.wakeups import PollOnly, Wakeups, topic_of
 
 Result = Literal["posted", "already-posted", "superseded", "skipped-config", "skipped-draft"]
@@ -72,7 +73,7 @@ class RunStore(Protocol):
     def runs_for(self, key: RunKey) -> list[RunRecord]: ...
     def save_review(self, run_id: str, summary: RunSummary, spots: Sequence[Spot]) -> None: ...
     def set_status(self, run_id: str, status: str) -> None: ...
-    def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool: ...
+    def claim_posting(self, run_id: str, *, stale_after_s: float) -> PostingClaim | None: ...
     def mark_posted(
         self,
         run_id: str,
@@ -80,6 +81,7 @@ class RunStore(Protocol):
         review_id: int | None,
         comments: Sequence[PostedComment],
         agreements: Sequence[tuple[str, str, str, str]] = (),
+        listed: Mapping[str, int] | None = None,
     ) -> None: ...
 
 
@@ -178,11 +180,17 @@ async def review_pull_for_contender(
     ]
     payload = review_payload(outcome, report, also_raised=also_raised_for(pairs, task.contender, merged))
     await waits.until(lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
-    if not await waits.claim(run.run_id):
+    claim = await waits.claim(run.run_id)
+    if claim is None:
         return "already-posted"
-    existing = await asyncio.to_thread(posted_review_id, target, task.contender, task.head_sha)
+    # the reviews on GitHub: a lost store or a crashed execution may have posted one; a first claim made after a
+    # peer listed them (and recorded every contender's it found) needs no second look
+    listed = None if claim == "listed" else await asyncio.to_thread(posted_reviews, target, task.head_sha)
+    existing = (listed or {}).get(task.contender)
     if existing is not None:
-        await waits.changed(store.mark_posted, run.run_id, review_id=existing, comments=(), agreements=pairs)
+        await waits.changed(
+            store.mark_posted, run.run_id, review_id=existing, comments=(), agreements=pairs, listed=listed
+        )
         return "already-posted"
     posted = await asyncio.to_thread(
         post_review,
@@ -194,7 +202,9 @@ async def review_pull_for_contender(
         before_write=target.before_write,
     )
     comments = posted_comments(outcome, task.head_sha)
-    await waits.changed(store.mark_posted, run.run_id, review_id=posted.review_id, comments=comments, agreements=pairs)
+    await waits.changed(
+        store.mark_posted, run.run_id, review_id=posted.review_id, comments=comments, agreements=pairs, listed=listed
+    )
     return "posted"
 
 
@@ -308,16 +318,16 @@ class _Waits:
         found = await self.first(read, bound=bound)
         return found if found is not None else await asyncio.to_thread(self.store.runs_for, self.key)
 
-    async def claim(self, run_id: str) -> bool:
-        """Wait for the right to post; False when another execution of this run posted meanwhile."""
+    async def claim(self, run_id: str) -> PostingClaim | None:
+        """Wait for the right to post; None when another execution of this run posted meanwhile."""
         store, stale = self.store, self.timing.claim_stale_s
         with self.wakeups.watching(topic_of(self.key)) as watch:
-            while not await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=stale):
+            while (claim := await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=stale)) is None:
                 runs = await asyncio.to_thread(store.runs_for, self.key)
                 if any(r.run_id == run_id and r.status == "posted" for r in runs):
-                    return False
+                    return None
                 await watch.wait(self.timing.poll_s)
-        return True
+        return claim
 
 
 def _peers_settled(runs: list[RunRecord], names: Sequence[str]) -> bool:

@@ -75,18 +75,41 @@ SAVE_SNAPSHOT = (
     .values(data_json=bindparam("data"))
 )
 SET_STATUS = (
-    update(Run).where(Run.run_id == bindparam("rid")).values(status=bindparam("to"), updated_at=bindparam("now"))
-)
-CLAIM_POSTING = (
     update(Run)
-    .where(Run.run_id == bindparam("rid"))
-    .where(
-        or_(
-            Run.status.not_in(("posting", "posted")),
-            and_(Run.status == "posting", Run.updated_at < bindparam("stale")),
-        )
-    )
+    .where(Run.run_id == bindparam("rid"), Run.status.not_in(("posting", "posted")))
+    .values(status=bindparam("to"), updated_at=bindparam("now"))
+)
+RUN_EXISTS = select(Run.id).where(Run.run_id == bindparam("rid"))
+NOT_CLAIMED = Run.status.not_in(("posting", "posted"))
+# the first claim of a run; a retried execution cannot make a run that is posting or posted claimable again
+CLAIM_FIRST = (
+    update(Run).where(Run.run_id == bindparam("rid"), NOT_CLAIMED).values(status="posting", updated_at=bindparam("now"))
+)
+CLAIM_STALE = (
+    update(Run)
+    .where(Run.run_id == bindparam("rid"), Run.status == "posting", Run.updated_at < bindparam("stale"))
     .values(status="posting", updated_at=bindparam("now"))
+)
+LISTED = (
+    select(PullSnapshot.reviews_listed_at)
+    .join(Run, and_(Run.pull_request_id == PullSnapshot.pull_request_id, Run.head_sha == PullSnapshot.head_sha))
+    .where(Run.run_id == bindparam("rid"))
+)
+MARK_LISTED = (
+    update(PullSnapshot)
+    .where(PullSnapshot.pull_request_id == bindparam("pull"), PullSnapshot.head_sha == bindparam("head"))
+    .values(reviews_listed_at=bindparam("now"))
+)
+# a contender's review found on GitHub by another's listing (the store had lost it)
+FOUND_POSTED = (
+    update(Run)
+    .where(
+        Run.pull_request_id == bindparam("pull"),
+        Run.head_sha == bindparam("head"),
+        Run.contender == bindparam("who"),
+        Run.status != "posted",
+    )
+    .values(status="posted", review_id=bindparam("review"), updated_at=bindparam("now"))
 )
 MARK_POSTED = (
     update(Run)

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.diff_parse import GithubFile
+
+PostingClaim = Literal["listed", "unlisted", "taken-over"]
+"""How a task won the right to post a run: ``listed`` and ``unlisted`` are first claims (no execution of the run
+claimed it before), made after or before another poster listed the head's reviews on GitHub and recorded what it
+found; ``taken-over`` is the stale claim of an execution that may have posted before it died."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from bot import run_statements as sql
 from bot.core.languages import language_of
 from bot.core.posting import posting_order
 from bot.database import SqlAdapter, ignoring_duplicates
-from bot.runs import PostedComment, RunKey, RunRecord, RunSummary, Spot
+from bot.runs import PostedComment, PostingClaim, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
 FIRST_POLL_AFTER = timedelta(minutes=15)
@@ -251,21 +251,27 @@ class SqlStore(SqlAdapter):
             "updated_at": self._now(),
         }
         with self._begin() as c:
-            _require(c.execute(update(Run).where(Run.run_id == run_id).values(**values)), run_id)
+            # a run another execution is posting, or posted, keeps its state: a retry cannot make it claimable
+            saved = c.execute(update(Run).where(Run.run_id == run_id, sql.NOT_CLAIMED).values(**values))
+            _require(c, saved, run_id)
 
     def set_status(self, run_id: str, status: str) -> None:
+        """Set a run's status, unless another execution is posting it or has posted it."""
         with self._begin() as c:
-            _require(c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
+            _require(c, c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
 
-    def claim_posting(self, run_id: str, *, stale_after_s: float) -> bool:
-        """Atomically take the right to post this run; a claim older than ``stale_after_s`` can be taken over.
-
-        Two executions of one run (a redelivery while the first still runs) race here, and only one posts.
-        """
+    def claim_posting(self, run_id: str, *, stale_after_s: float) -> PostingClaim | None:
+        """Atomically take the right to post this run, or None; a claim older than ``stale_after_s`` can be taken
+        over. Two executions of one run (a redelivery while the first still runs) race here, and only one posts.
+        A first claim says whether a peer has listed the head's reviews on GitHub since (``mark_posted``)."""
         now = self._now()
         stale = now - timedelta(seconds=stale_after_s)
         with self._begin() as c:
-            return c.execute(sql.CLAIM_POSTING, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1
+            if c.execute(sql.CLAIM_FIRST, {"rid": run_id, "now": now}).rowcount == 1:
+                return "listed" if c.scalar(sql.LISTED, {"rid": run_id}) is not None else "unlisted"
+            if c.execute(sql.CLAIM_STALE, {"rid": run_id, "now": now, "stale": stale}).rowcount == 1:
+                return "taken-over"
+            return None
 
     def mark_posted(
         self,
@@ -274,14 +280,19 @@ class SqlStore(SqlAdapter):
         review_id: int | None,
         comments: Sequence[PostedComment],
         agreements: Sequence[tuple[str, str, str, str]] = (),
+        listed: Mapping[str, int] | None = None,
     ) -> None:
         """Record the posted review and its comments, with the agreements (contender, fingerprint, contender,
-        fingerprint) its comments take part in, in one transaction; idempotent."""
+        fingerprint) its comments take part in, in one transaction; idempotent. ``listed`` is what the poster
+        found when it listed the head's reviews on GitHub before posting (contender → review id): the others'
+        runs found there are marked posted, and the head is marked listed for the posters after it."""
         now = self._now()
         with self._begin() as c:
             run = c.execute(sql.MARK_POSTED, {"rid": run_id, "review": review_id, "now": now}).first()
             if run is None:
                 raise KeyError(f"no run {run_id}")
+            if listed is not None:
+                self._record_listing(c, run, listed, now)
             if agreements:
                 rows = _agreement_rows(run.pull_request_id, run.head_sha, agreements)
                 c.execute(ignoring_duplicates(c, Agreement), rows)
@@ -292,6 +303,14 @@ class SqlStore(SqlAdapter):
                 c.execute(ignoring_duplicates(c, Comment), rows)
             c.execute(sql.RECOUNT, {"run_ids": [run.id]})
             c.execute(sql.FIRST_POLL, {"pull": run.pull_request_id, "at": now + FIRST_POLL_AFTER})
+
+    @staticmethod
+    def _record_listing(c: Connection, run: Any, listed: Mapping[str, int], now: datetime) -> None:
+        head = {"pull": run.pull_request_id, "head": run.head_sha, "now": now}
+        for contender, review in listed.items():
+            if contender != run.contender:
+                c.execute(sql.FOUND_POSTED, {**head, "who": contender, "review": review})
+        c.execute(sql.MARK_LISTED, head)
 
     def record_agreements(self, key: RunKey, pairs: Sequence[tuple[str, str, str, str]]) -> None:
         """Idempotent, and safe when every contender's task records the same pairs at the same moment."""
@@ -383,8 +402,9 @@ def _comment_row(comment: PostedComment, run: Any, agreement_id: int | None, now
     }
 
 
-def _require(result: Any, run_id: str) -> None:
-    if result.rowcount == 0:
+def _require(c: Connection, result: Any, run_id: str) -> None:
+    """A guarded update that changed nothing is fine for a run that exists; a missing run is an error."""
+    if result.rowcount == 0 and c.scalar(sql.RUN_EXISTS, {"rid": run_id}) is None:
         raise KeyError(f"no run {run_id}")
 
 

@@ -166,6 +166,12 @@ class PullSnapshot(Base):
     head_sha: Mapped[str] = mapped_column(String(64))
     data_json: Mapped[str | None] = mapped_column(Text, nullable=True, doc="NULL while the fetching task works.")
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviews_listed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        nullable=True,
+        doc="When a task about to post listed the head's reviews on GitHub and recorded every contender's review "
+        "it found there; a run first claimed after that need not list them again.",
+    )
 
 
 class Signal(Base):

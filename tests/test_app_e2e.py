@@ -59,9 +59,9 @@ def test_an_opened_pull_request_gets_one_labelled_review_per_contender_on_valid_
     found = stack.reviews_by_contender(OWNER, REPO, NUMBER)
     assert {name: len(bodies) for name, bodies in found.items()} == {"deepseek": 1, "openai": 1}
     assert all(r.event == "COMMENT" for r in stack.github.state.reviews_of(OWNER, REPO, NUMBER))
-    # the webhook's title and branch reach the workers: files, config and per contender a check and a post
+    # the webhook's title and branch reach the workers: files, config, one listing of the reviews, two posts
     assert stack.github.count_requests("GET", rf"/pulls/{NUMBER}$") == 0
-    assert stack.github.count_requests(path_regex=r"^/repos/") == 6
+    assert stack.github.count_requests(path_regex=r"^/repos/") == 5
     diff = parse_unified_diff(DIFF)
     comments = stack.github.state.comments_of(OWNER, REPO, NUMBER)
     assert comments

@@ -192,8 +192,40 @@ def test_only_one_execution_of_a_run_may_post(store: SqlStore) -> None:
     run = _open(store)
     with ThreadPoolExecutor(max_workers=8) as pool:
         wins = list(pool.map(lambda _: store.claim_posting(run.run_id, stale_after_s=120), range(8)))  # type: ignore[attr-defined]
-    assert wins.count(True) == 1
-    assert store.claim_posting(run.run_id, stale_after_s=0)  # type: ignore[attr-defined]
+    assert wins.count("unlisted") == 1 and wins.count(None) == 7
+    assert store.claim_posting(run.run_id, stale_after_s=0) == "taken-over"  # type: ignore[attr-defined]
+
+
+def test_a_retried_execution_cannot_make_a_run_being_posted_claimable_again(store: SqlStore) -> None:
+    run = _open(store)
+    assert store.claim_posting(run.run_id, stale_after_s=120) == "unlisted"  # type: ignore[attr-defined]
+    summary = RunSummary("reviewed", "m", 1, 0, 1, 0, 0.0, 1.0, None)
+    store.save_review(run.run_id, summary, [])  # type: ignore[attr-defined]  # a second execution, late
+    store.set_status(run.run_id, "pending")  # type: ignore[attr-defined]
+    assert [r.status for r in store.runs_for(KEY)] == ["posting"]
+    assert store.claim_posting(run.run_id, stale_after_s=120) is None  # type: ignore[attr-defined]
+    with pytest.raises(KeyError):
+        store.save_review("f" * 32, summary, [])
+
+
+def test_a_poster_that_listed_the_heads_reviews_spares_the_next_one_the_look(store: SqlStore) -> None:
+    store.save_snapshot(KEY, '{"head_sha": "a"}')
+    other = RunKey(KEY.owner, KEY.repo, KEY.number, KEY.head_sha, "openai")
+    first, second = _open(store), _open(store, other, run_id="2" * 32)
+    assert store.claim_posting(first.run_id, stale_after_s=120) == "unlisted"  # type: ignore[attr-defined]
+    store.mark_posted(first.run_id, review_id=10, comments=[], listed={})  # type: ignore[attr-defined]
+    assert store.claim_posting(second.run_id, stale_after_s=120) == "listed"  # type: ignore[attr-defined]
+
+
+def test_reviews_a_listing_finds_for_other_contenders_are_recorded_as_posted(store: SqlStore) -> None:
+    store.save_snapshot(KEY, '{"head_sha": "a"}')
+    other = RunKey(KEY.owner, KEY.repo, KEY.number, KEY.head_sha, "openai")
+    first, second = _open(store), _open(store, other, run_id="2" * 32)
+    store.claim_posting(first.run_id, stale_after_s=120)  # type: ignore[attr-defined]
+    store.mark_posted(first.run_id, review_id=10, comments=[], listed={"openai": 7, "deepseek": 10})  # type: ignore[attr-defined]
+    runs = {r.contender: (r.status, r.review_id) for r in store.runs_for(KEY)}
+    assert runs == {"deepseek": ("posted", 10), "openai": ("posted", 7)}
+    assert store.claim_posting(second.run_id, stale_after_s=0) is None  # type: ignore[attr-defined]
 
 
 def test_the_head_the_commands_check_for_is_the_newest_migration() -> None:
