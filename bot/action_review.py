@@ -26,9 +26,10 @@ from bot.core.pr_ref import PullRef
 from bot.core.prompts import PromptTemplate, PullRequestInfo
 from bot.core.summary import review_payload
 from bot.pr_github import Target, fetch_snapshot, posted_review_id, settings_with_repo_config
-from bot.pr_review import NO_CONTEXT, also_raised_for, spot_tuples
+from bot.pr_review import NO_CONTEXT
 from bot.publish import post_review
 from bot.review import ModelClient, Progress, ReviewJob, run_arena
+from bot.run_outcome import also_raised_for, spot_tuples
 from bot.runs import PullContext
 
 

@@ -21,10 +21,8 @@ from typing import Literal, Protocol, TypeVar
 
 from github import Github
 
-from bot.core.comments import Marker, fingerprint
 from bot.core.config import ContenderConfig, Settings
 from bot.core.diff_parse import parse_github_files
-from bot.core.findings import Finding
 from bot.core.outcome import ArenaReport, ContenderOutcome
 from bot.core.posting import agreements
 from bot.core.pr_ref import PullRef
@@ -42,6 +40,7 @@ from bot.pr_github import (
 )
 from bot.publish import post_review
 from bot.review import ModelClient, ReviewJob, run_arena
+from bot.run_outcome import also_raised_for, posted_comments, spot_tuple, spots_of, summarise
 from bot.runs import HeadSnapshot, PostedComment, PostingClaim, PullContext, RunKey, RunRecord, RunSummary, Spot
 from bot.wakeups import PollOnly, Wakeups, topic_of
 
@@ -176,7 +175,7 @@ async def review_pull_for_contender(
     peers = await waits.until(lambda runs: _peers_settled(runs, names), bound=timing.peer_wait_s)
     pairs = [
         (a, fa, b, fb)
-        for a, fa, b, fb in agreements({r.contender: [_spot_tuple(s) for s in r.spots] for r in peers if r.spots})
+        for a, fa, b, fb in agreements({r.contender: [spot_tuple(s) for s in r.spots] for r in peers if r.spots})
     ]
     payload = review_payload(outcome, report, also_raised=also_raised_for(pairs, task.contender, merged))
     await waits.until(lambda runs: _my_turn(runs, run.position), bound=timing.turn_wait_s)
@@ -337,72 +336,3 @@ def _peers_settled(runs: list[RunRecord], names: Sequence[str]) -> bool:
 
 def _my_turn(runs: list[RunRecord], position: int) -> bool:
     return all(r.status in DONE for r in runs if r.position < position)
-
-
-def also_raised_for(
-    pairs: Sequence[tuple[str, str, str, str]], me: str, settings: Settings
-) -> dict[str, tuple[str, ...]]:
-    labels = {c.name: c.label for c in settings.contenders}
-    raised: dict[str, list[str]] = {}
-    for a, fa, b, fb in pairs:
-        if a == me:
-            raised.setdefault(fa, []).append(labels.get(b, b))
-        elif b == me:
-            raised.setdefault(fb, []).append(labels.get(a, a))
-    return {fp: tuple(dict.fromkeys(names)) for fp, names in raised.items()}
-
-
-def summarise(outcome: ContenderOutcome, *, files_reviewed: int = 0) -> RunSummary:
-    u = outcome.usage
-    return RunSummary(
-        status="failed" if outcome.status == "failed" else "reviewed",
-        model=outcome.model,
-        input_tokens=u.input_tokens,
-        cached_input_tokens=u.cached_input_tokens,
-        output_tokens=u.output_tokens,
-        reasoning_tokens=u.reasoning_tokens,
-        cost_usd=outcome.cost_usd,
-        latency_s=outcome.latency_s,
-        error=outcome.error,
-        files_reviewed=files_reviewed,
-    )
-
-
-def spots_of(outcome: ContenderOutcome) -> list[Spot]:
-    spots = []
-    for item in outcome.findings:
-        f, p = item.finding, item.placement
-        if p.line is not None:
-            spots.append(Spot(fingerprint(f), p.path, p.start_line or p.line, p.line, f"{f.title} {f.body}"))
-    return spots
-
-
-def spot_tuples(outcome: ContenderOutcome) -> list[tuple[str, str, int, int, str]]:
-    """The outcome's findings as the agreement detection reads them."""
-    return [_spot_tuple(s) for s in spots_of(outcome)]
-
-
-def _spot_tuple(spot: Spot) -> tuple[str, str, int, int, str]:
-    return (spot.fingerprint, spot.path, spot.start, spot.end, spot.text)
-
-
-def _marker(outcome: ContenderOutcome, head_sha: str, finding: Finding) -> str:
-    return Marker("finding", outcome.contender.name, outcome.run_id, head_sha, fingerprint(finding)).render()
-
-
-def posted_comments(outcome: ContenderOutcome, head_sha: str) -> list[PostedComment]:
-    return [
-        PostedComment(
-            fingerprint=fingerprint(item.finding),
-            path=item.placement.path,
-            line=item.placement.line,
-            start_line=item.placement.start_line,
-            side=item.placement.side,
-            severity=item.finding.severity,
-            category=item.finding.category,
-            placement=item.placement.kind,
-            suggestion=item.suggestion if item.inline else None,
-            marker=_marker(outcome, head_sha, item.finding) if item.inline else "",
-        )
-        for item in outcome.findings
-    ]

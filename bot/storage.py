@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import run_statements as sql
-from bot.core.languages import language_of
 from bot.core.posting import posting_order
 from bot.database import SqlAdapter, ignoring_duplicates
+from bot.run_rows import agreement_rows, agreements_of, comment_row, pull_where, record_of, require_run, spots_from
 from bot.runs import PostedComment, PostingClaim, RunKey, RunRecord, RunSummary, Spot
 from bot.storage_schema import Agreement, Comment, Installation, PullRequest, PullSnapshot, Repository, Run
 
@@ -65,12 +65,12 @@ class SqlStore(SqlAdapter):
         transaction, so the others' tasks find theirs with a read.
         """
         with self.engine.connect() as c:  # reads first, outside the write gate
-            pull = c.execute(sql.PULL_ROW, _pull_where(key)).first()
+            pull = c.execute(sql.PULL_ROW, pull_where(key)).first()
             if pull is not None:
                 self._remember(key, pull.id)
                 found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull.id, key)).first()
                 if found is not None and snapshot is None:  # usually the fetcher opened this run
-                    return _record(found)
+                    return record_of(found)
             repo_id = c.scalar(sql.REPOSITORY_ID, {"owner": key.owner, "repo": key.repo}) if pull is None else None
         for _ in range(3):
             try:
@@ -91,7 +91,7 @@ class SqlStore(SqlAdapter):
                     c.execute(ignoring_duplicates(c, Run), rows)
                     found = c.execute(sql.RUN_OF_HEAD, self._of_head(pull_id, key)).first()
                     assert found is not None
-                    return _record(found)
+                    return record_of(found)
             except IntegrityError:  # another process created a row first: read it
                 pull = repo_id = None
         raise RuntimeError(f"could not open the run for {key}")
@@ -122,7 +122,7 @@ class SqlStore(SqlAdapter):
         self, c: Connection, key: RunKey, *, seed: int, installation_id: int | None, author: str = ""
     ) -> tuple[int, int]:
         """The pull request's row id and seed, the row (and its repository's) created if missing."""
-        found = c.execute(sql.PULL_ROW, _pull_where(key)).first()
+        found = c.execute(sql.PULL_ROW, pull_where(key)).first()
         if found is not None:
             self._remember(key, found.id)  # read, so committed before this transaction
         return self._ensure_pull(c, key, found, None, seed=seed, installation_id=installation_id, author=author)
@@ -149,7 +149,7 @@ class SqlStore(SqlAdapter):
             made = ignoring_duplicates(c, PullRequest).returning(PullRequest.id, PullRequest.seed, PullRequest.author)
             found = c.execute(made, {**row, "author": author, "state": "open"}).first()
             if found is None:  # another process made it first
-                found = c.execute(sql.PULL_ROW, _pull_where(key)).first()
+                found = c.execute(sql.PULL_ROW, pull_where(key)).first()
             assert found is not None  # not remembered yet: this transaction may still roll back
         if author and not found.author:
             c.execute(sql.SET_AUTHOR, {"pull": found.id, "author": author})
@@ -210,7 +210,7 @@ class SqlStore(SqlAdapter):
                     status=r.status,
                     position=r.position,
                     seed=r.seed,
-                    spots=_spots(r.findings_json),
+                    spots=spots_from(r.findings_json),
                     review_id=r.review_id,
                 )
                 for r in rows
@@ -253,12 +253,12 @@ class SqlStore(SqlAdapter):
         with self._begin() as c:
             # a run another execution is posting, or posted, keeps its state: a retry cannot make it claimable
             saved = c.execute(update(Run).where(Run.run_id == run_id, sql.NOT_CLAIMED).values(**values))
-            _require(c, saved, run_id)
+            require_run(c, saved, run_id)
 
     def set_status(self, run_id: str, status: str) -> None:
         """Set a run's status, unless another execution is posting it or has posted it."""
         with self._begin() as c:
-            _require(c, c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
+            require_run(c, c.execute(sql.SET_STATUS, {"rid": run_id, "to": status, "now": self._now()}), run_id)
 
     def claim_posting(self, run_id: str, *, stale_after_s: float) -> PostingClaim | None:
         """Atomically take the right to post this run, or None; a claim older than ``stale_after_s`` can be taken
@@ -294,11 +294,11 @@ class SqlStore(SqlAdapter):
             if listed is not None:
                 self._record_listing(c, run, listed, now)
             if agreements:
-                rows = _agreement_rows(run.pull_request_id, run.head_sha, agreements)
+                rows = agreement_rows(run.pull_request_id, run.head_sha, agreements)
                 c.execute(ignoring_duplicates(c, Agreement), rows)
-            agreed = _agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
+            agreed = agreements_of(c, run.pull_request_id, run.head_sha, run.contender)
             unique = {comment.fingerprint: comment for comment in comments}  # one per fingerprint, as on GitHub
-            rows = [_comment_row(comment, run, agreed.get(fp), now) for fp, comment in unique.items()]
+            rows = [comment_row(comment, run, agreed.get(fp), now) for fp, comment in unique.items()]
             if rows:  # a retry's comments are stored already: the unique (run, fingerprint) keeps them once
                 c.execute(ignoring_duplicates(c, Comment), rows)
             c.execute(sql.RECOUNT, {"run_ids": [run.id]})
@@ -317,7 +317,7 @@ class SqlStore(SqlAdapter):
         if not pairs:
             return
         with self._begin() as c:
-            rows = _agreement_rows(self._pull_id(c, key), key.head_sha, pairs)
+            rows = agreement_rows(self._pull_id(c, key), key.head_sha, pairs)
             c.execute(ignoring_duplicates(c, Agreement), rows)
 
     def record_installation(
@@ -350,77 +350,3 @@ class SqlStore(SqlAdapter):
         if run is None:
             raise KeyError(f"no run {run_id}")
         return run
-
-
-def _agreements_of(c: Connection, pull_id: int, head_sha: str, contender: str) -> dict[str, int]:
-    """The run's fingerprints that another contender also raised, each with one agreement row's id."""
-    found: dict[str, int] = {}
-    for a in c.execute(sql.AGREEMENTS, {"pull": pull_id, "head": head_sha}):
-        for who, fp in ((a.contender_a, a.fingerprint_a), (a.contender_b, a.fingerprint_b)):
-            if who == contender:
-                found.setdefault(fp, a.id)
-    return found
-
-
-def _pull_where(key: RunKey) -> dict[str, Any]:
-    return {"owner": key.owner, "repo": key.repo, "number": key.number}
-
-
-def _agreement_rows(pull_id: int, head_sha: str, pairs: Sequence[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "pull_request_id": pull_id,
-            "head_sha": head_sha,
-            "contender_a": a,
-            "fingerprint_a": fa,
-            "contender_b": b,
-            "fingerprint_b": fb,
-        }
-        for a, fa, b, fb in dict.fromkeys(pairs)
-    ]
-
-
-def _comment_row(comment: PostedComment, run: Any, agreement_id: int | None, now: datetime) -> dict[str, Any]:
-    return {
-        "run_pk": run.id,
-        "contender": run.contender,
-        "fingerprint": comment.fingerprint,
-        "path": comment.path,
-        "line": comment.line,
-        "start_line": comment.start_line,
-        "side": comment.side,
-        "severity": comment.severity,
-        "category": comment.category,
-        "placement": comment.placement,
-        "created_at": now,
-        "marker": comment.marker,
-        "suggestion": comment.suggestion,
-        "agreement_id": agreement_id,
-        "pull_request_id": run.pull_request_id,
-        "language": language_of(comment.path),
-        "verdict": "pending",
-    }
-
-
-def _require(c: Connection, result: Any, run_id: str) -> None:
-    """A guarded update that changed nothing is fine for a run that exists; a missing run is an error."""
-    if result.rowcount == 0 and c.scalar(sql.RUN_EXISTS, {"rid": run_id}) is None:
-        raise KeyError(f"no run {run_id}")
-
-
-def _spots(findings_json: str | None) -> tuple[Spot, ...]:
-    return tuple(Spot.from_dict(d) for d in json.loads(findings_json or "[]"))
-
-
-def _record(run: Any) -> RunRecord:
-    spots = _spots(run.findings_json)
-    return RunRecord(
-        run_id=run.run_id,
-        contender=run.contender,
-        head_sha=run.head_sha,
-        status=run.status,
-        position=run.position,
-        seed=run.seed,
-        spots=spots,
-        review_id=run.review_id,
-    )
