@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -25,7 +26,7 @@ def store(engine: Engine) -> SqlStore:
     return SqlStore(engine)
 
 
-def _open(store: SqlStore, key: RunKey = KEY, run_id: str = "1" * 32, seed: int = 11) -> object:
+def _open(store: SqlStore, key: RunKey = KEY, run_id: str = "1" * 32, seed: int = 11, **extra: Any) -> object:
     return store.open_run(
         key,
         run_id=run_id,
@@ -34,6 +35,7 @@ def _open(store: SqlStore, key: RunKey = KEY, run_id: str = "1" * 32, seed: int 
         contenders=["deepseek", "openai"],
         seed=seed,
         installation_id=5,
+        **extra,
     )
 
 
@@ -135,37 +137,18 @@ def test_installations_and_their_repositories_are_recorded(store: SqlStore, engi
 
 
 def test_the_fetcher_shares_the_head_in_the_write_that_opens_its_run(store: SqlStore) -> None:
-    store.open_run(
-        KEY,
-        run_id="1" * 32,
-        requested_model="m",
-        prompt_version="review-v1",
-        contenders=["deepseek", "openai"],
-        seed=11,
-        installation_id=5,
-        snapshot='{"head_sha": "a"}',
-    )
+    _open(store, snapshot='{"head_sha": "a"}')
     assert store.load_snapshot(KEY) == '{"head_sha": "a"}'
     assert store.claim_snapshot(KEY, stale_after_s=120) is False
 
 
 def test_the_fetcher_opens_every_contenders_run_and_the_others_find_theirs(store: SqlStore) -> None:
-    mine = store.open_run(
-        KEY,
-        run_id="1" * 32,
-        requested_model="m",
-        prompt_version="review-v1",
-        contenders=["deepseek", "openai"],
-        seed=11,
-        installation_id=5,
-        snapshot='{"head_sha": "a"}',
-        peers={"deepseek": "m", "openai": "o1"},
-    )
+    mine = _open(store, snapshot='{"head_sha": "a"}', peers={"deepseek": "m", "openai": "o1"})
     other = RunKey(KEY.owner, KEY.repo, KEY.number, KEY.head_sha, "openai")
     theirs = _open(store, other, run_id="2" * 32)
     assert theirs.run_id != "2" * 32  # type: ignore[attr-defined]  # opened by the fetcher, found by a read
     runs = {r.contender: r for r in store.runs_for(KEY)}
-    assert set(runs) == {"deepseek", "openai"} and runs["deepseek"].run_id == mine.run_id
+    assert set(runs) == {"deepseek", "openai"} and runs["deepseek"].run_id == mine.run_id  # type: ignore[attr-defined]
     assert sorted(r.position for r in runs.values()) == [0, 1]
 
 
