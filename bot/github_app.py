@@ -3,7 +3,10 @@ read and talks to GitHub's App endpoints; the environment comes in as a mapping.
 
 Installation tokens live one hour (``expires_at`` in the ``POST /app/installations/{id}/access_tokens`` answer,
 https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app). Each is cached and
-reused until five minutes before it expires. ``GithubIntegration`` defaults to ``retry=None`` and so do the
+reused until five minutes before it expires. Each installation mints its own token under its own lock: threads
+that want the same installation wait for one exchange, and threads that want another are not held by it. The
+App's private key is parsed once; each JWT is then signed with the parsed key (PyJWT would otherwise parse the
+PEM for every token, about 30 ms of CPU). ``GithubIntegration`` defaults to ``retry=None`` and so do the
 clients built from it, so every client here gets an explicit ``GithubRetry``. PyGithub's per-client request
 spacing is off: the callers take a slot from the installation's write budget (``bot.github_writes``) before
 each request that creates content.
@@ -16,7 +19,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 
 from bot.errors import ConfigError
@@ -58,6 +66,22 @@ def load_credentials(environ: Mapping[str, str]) -> AppCredentials:
     return AppCredentials(app_id=int(raw_id), private_key=key)
 
 
+def jwt_signer(private_key: str) -> Callable[[dict[str, Any]], str]:
+    """Signs an App JWT (RS256, as GitHub requires) with ``private_key``, parsed here once; a key that is not an
+    RSA private key in PEM is a ``ConfigError``."""
+    try:
+        key = load_pem_private_key(private_key.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(f"GITHUB_PRIVATE_KEY: cannot read the App's private key: {exc}") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConfigError("GITHUB_PRIVATE_KEY: GitHub App private keys are RSA keys; this one is not")
+
+    def sign(payload: dict[str, Any]) -> str:
+        return jwt.encode(payload, key, algorithm="RS256")
+
+    return sign
+
+
 @dataclass(slots=True)
 class _Cached:
     client: Github
@@ -79,42 +103,56 @@ class InstallationClients:
         self._clock = clock
         self._pool_size = pool_size
         self._integration = GithubIntegration(
-            auth=Auth.AppAuth(credentials.app_id, credentials.private_key),
+            auth=Auth.AppAuth(credentials.app_id, sign_func=jwt_signer(credentials.private_key)),
             base_url=self._api_url,
             retry=GithubRetry(),
             seconds_between_requests=None,
             seconds_between_writes=None,
         )
         self._cache: dict[int, _Cached] = {}
-        self._lock = threading.Lock()
+        self._minting: dict[int, threading.Lock] = {}  # one per installation, held while its token is minted
+        self._lock = threading.Lock()  # guards the two dicts, never held across a request
 
     def client_for(self, installation_id: int) -> Github:
         """A client for the installation, minting a new token only when the cached one is near expiry."""
         with self._lock:
-            cached = self._cache.get(installation_id)
-            if cached is not None and self._clock() < cached.refresh_at:
-                return cached.client
-            try:
-                token = self._integration.get_access_token(installation_id)
-            except GithubException as exc:
-                raise translate(exc, what=f"an access token for installation {installation_id}") from exc
-            client = Github(
-                auth=Auth.Token(token.token),
-                base_url=self._api_url,
-                retry=GithubRetry(),
-                # no per-client spacing: the installation's write budget (bot.github_writes) is kept across
-                # every thread and worker, and GithubRetry waits out GitHub's own rate-limit answers
-                seconds_between_requests=None,
-                seconds_between_writes=None,
-                per_page=100,
-                pool_size=self._pool_size,
-                lazy=True,  # get_repo/get_pull cost no request until an attribute is read
-            )
-            expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600
+            fresh = self._fresh(installation_id)
+            if fresh is not None:
+                return fresh
+            minting = self._minting.setdefault(installation_id, threading.Lock())
+        with minting:
+            with self._lock:  # another thread may have minted it while this one waited
+                fresh = self._fresh(installation_id)
+            return fresh if fresh is not None else self._mint(installation_id)
+
+    def _fresh(self, installation_id: int) -> Github | None:
+        cached = self._cache.get(installation_id)
+        return cached.client if cached is not None and self._clock() < cached.refresh_at else None
+
+    def _mint(self, installation_id: int) -> Github:
+        try:
+            token = self._integration.get_access_token(installation_id)
+        except GithubException as exc:
+            raise translate(exc, what=f"an access token for installation {installation_id}") from exc
+        client = Github(
+            auth=Auth.Token(token.token),
+            base_url=self._api_url,
+            retry=GithubRetry(),
+            # no per-client spacing: the installation's write budget (bot.github_writes) is kept across
+            # every thread and worker, and GithubRetry waits out GitHub's own rate-limit answers
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            per_page=100,
+            pool_size=self._pool_size,
+            lazy=True,  # get_repo/get_pull cost no request until an attribute is read
+        )
+        expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600
+        with self._lock:
+            stale = self._cache.get(installation_id)
             self._cache[installation_id] = _Cached(client, expires - REFRESH_MARGIN_S)
-            if cached is not None:
-                cached.client.close()
-            return client
+        if stale is not None:
+            stale.client.close()
+        return client
 
     def installation_for_repo(self, owner: str, repo: str) -> int:
         """The id of the installation that covers ``owner/repo``."""

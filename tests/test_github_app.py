@@ -3,14 +3,18 @@ against the fake GitHub on a real socket."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from github import Github
 
 from bot.errors import ConfigError
-from bot.github_app import REFRESH_MARGIN_S, AppCredentials, InstallationClients, load_credentials
+from bot.github_app import REFRESH_MARGIN_S, AppCredentials, InstallationClients, jwt_signer, load_credentials
 from bot.publish import post_review
 from tests.conftest import DIFFS
 from tests.fakes.github_server import FakeGitHubServer
@@ -80,6 +84,48 @@ def test_each_installation_has_its_own_token(server: FakeGitHubServer, clients: 
     one, two = server.add_installation("pallets"), server.add_installation("octocat")
     assert clients.client_for(one.id) is not clients.client_for(two.id)
     assert server.count_requests("POST", TOKENS) == 2
+
+
+def test_a_slow_token_exchange_holds_only_its_own_installation(
+    server: FakeGitHubServer, clients: InstallationClients
+) -> None:
+    ready, slow = server.add_installation("pallets"), server.add_installation("octocat")
+    ready_client = clients.client_for(ready.id)
+    held = server.hold("POST", rf"^/app/installations/{slow.id}/access_tokens$")
+    minted: list[Github] = []
+    waiters = [threading.Thread(target=lambda: minted.append(clients.client_for(slow.id))) for _ in range(3)]
+    for waiter in waiters:
+        waiter.start()
+    assert held.arrived.wait(10)
+    assert _returns_within(lambda: clients.client_for(ready.id), seconds=5) is ready_client
+    held.release()
+    for waiter in waiters:
+        waiter.join(10)
+    assert len(minted) == 3 and minted[0] is minted[1] is minted[2]
+    assert server.count_requests("POST", rf"^/app/installations/{slow.id}/access_tokens$") == 1
+
+
+def _returns_within(call: Callable[[], Github], *, seconds: float) -> Github:
+    """``call()``'s result, failing the test if it has not returned after ``seconds``."""
+    found: list[Github] = []
+    thread = threading.Thread(target=lambda: found.append(call()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert found, f"still waiting after {seconds} s"
+    return found[0]
+
+
+def test_a_key_that_is_not_a_private_key_is_a_config_error(server: FakeGitHubServer) -> None:
+    with pytest.raises(ConfigError, match="GITHUB_PRIVATE_KEY"):
+        InstallationClients(AppCredentials(APP_ID, PEM), api_url=server.api_url)
+
+
+def test_each_jwt_is_signed_with_the_app_key(server: FakeGitHubServer) -> None:
+    key = server.enable_app(APP_ID)
+    sign = jwt_signer(key)
+    claims = {"iss": str(APP_ID), "iat": 1, "exp": 2}
+    public = load_pem_private_key(key.encode(), password=None).public_key()
+    assert jwt.decode(sign(claims), public, algorithms=["RS256"], options={"verify_exp": False}) == claims
 
 
 def test_installation_for_repo(server: FakeGitHubServer, clients: InstallationClients) -> None:

@@ -82,6 +82,19 @@ class _Injection:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Hold:
+    """Requests that match wait, unanswered, until ``release()``: a slow GitHub, without timing."""
+
+    method: str
+    pattern: re.Pattern[str]
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeGitHubServer
@@ -126,6 +139,7 @@ class FakeGitHubServer:
         self.requests: list[RecordedRequest] = []
         self.schema_violations: list[str] = []
         self._injections: list[_Injection] = []
+        self._holds: list[Hold] = []
         self._lock = threading.Lock()
         self._httpd = _HTTPServer((host, 0), _Handler)
         self._httpd.fake = self
@@ -148,6 +162,9 @@ class FakeGitHubServer:
         return self
 
     def stop(self) -> None:
+        with self._lock:
+            for held in self._holds:
+                held.release()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=10)
@@ -221,6 +238,14 @@ class FakeGitHubServer:
             headers={"Retry-After": str(retry_after)},
         )
 
+    def hold(self, method: str, path_regex: str) -> Hold:
+        """Hold every request with this method whose path matches ``path_regex`` until the hold is released;
+        ``arrived`` is set when the first one comes. ``stop()`` releases every hold."""
+        held = Hold(method.upper(), re.compile(path_regex))
+        with self._lock:
+            self._holds.append(held)
+        return held
+
     def count_requests(self, method: str | None = None, path_regex: str | None = None) -> int:
         with self._lock:
             return sum(
@@ -247,6 +272,13 @@ class FakeGitHubServer:
                     injection.remaining -= 1
                     return injection
         return None
+
+    def _wait_for_holds(self, method: str, path: str) -> None:
+        with self._lock:
+            holds = [h for h in self._holds if h.method == method and h.pattern.search(path)]
+        for held in holds:
+            held.arrived.set()
+            held.released.wait()
 
     def _normalize(self, raw_path: str) -> tuple[str, str]:
         """(API path without prefix, the path used in Link headers) for a raw request path."""
@@ -282,6 +314,7 @@ class FakeGitHubServer:
             method, path, parse_qs(parts.query), headers, body, client_port=handler.client_address[1]
         )
         req = Request(method, path, record.query, headers, body, link_path=link_path)
+        self._wait_for_holds(method, path)
         injection = self._take_injection(method, path)
         if injection is not None:
             reply = Reply(

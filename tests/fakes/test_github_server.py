@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -258,6 +259,21 @@ def test_secondary_rate_limit_is_retried_then_succeeds(server: FakeGitHubServer,
     pr.create_review(body="after a pause", event="COMMENT")
     assert server.count_requests("POST", r"/reviews$") == 2
     assert [r.status for r in server.requests_to("POST", r"/reviews$")] == [403, 200]
+
+
+def test_a_held_request_is_answered_once_released(server: FakeGitHubServer, client: Callable[..., Github]) -> None:
+    server.state.add_repository("o", "r")
+    server.state.add_repository("o", "s")
+    held = server.hold("GET", r"^/repos/o/r$")
+    names: list[str] = []
+    waiter = threading.Thread(target=lambda: names.append(client().get_repo("o/r").name))
+    waiter.start()
+    assert held.arrived.wait(10)
+    assert client().get_repo("o/s").name == "s"  # other requests go on
+    assert names == [] and server.count_requests("GET", r"^/repos/o/r$") == 0
+    held.release()
+    waiter.join(10)
+    assert names == ["r"]
 
 
 def test_injected_server_errors_and_rate_limit_exhaustion(
