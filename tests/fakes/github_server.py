@@ -97,6 +97,9 @@ class Hold:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # a real API accepts a burst of new connections; socketserver's default backlog of 5 drops some of them,
+    # and their clients wait a SYN retransmission (a second or more)
+    request_queue_size = 1024
     fake: FakeGitHubServer
 
 

@@ -263,6 +263,9 @@ def completion_body(requested_model: str, behaviour: Behaviour, fault: Fault, bo
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # a real API accepts a burst of new connections; socketserver's default backlog of 5 drops some of them,
+    # and their clients wait a SYN retransmission (a second or more)
+    request_queue_size = 1024
     block_on_close = False
 
     def __init__(self, fake: FakeModelServer) -> None:
