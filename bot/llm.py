@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +23,18 @@ from bot.core.dialects import ModelAnswer, ModelRequest, read_answer
 from bot.core.usage import Usage, usage_from
 from bot.errors import ModelError, TransientModelError
 
+_TLS_LOCK = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """One certificate store for every client: building it costs ~50 ms, which a worker would pay per review.
+    Built once under a lock: a fresh worker's burst of threads would otherwise each build their own."""
+    with _TLS_LOCK:
+        return _tls_context()
+
 
 @functools.lru_cache(maxsize=1)
-def tls_context() -> ssl.SSLContext:
-    """One certificate store for every client: building it costs ~50 ms, which a worker would pay per review."""
+def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 

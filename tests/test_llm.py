@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -10,7 +13,7 @@ from bot.core.config import ContenderConfig
 from bot.core.dialects import build_request
 from bot.core.prompts import Prompt
 from bot.errors import ModelError
-from bot.llm import Completion, OpenAIModel
+from bot.llm import Completion, OpenAIModel, _tls_context, tls_context
 from tests.conftest import TEST_KEY, contenders_for
 from tests.fakes.openai_server import Behaviour, FakeModelServer
 
@@ -68,3 +71,16 @@ def test_openai_compatible_servers_get_a_system_role(model_server: FakeModelServ
     body = model_server.requests_for("deepseek-r1")[0].json
     assert body is not None and body["messages"][0]["role"] == "system" and "thinking" not in body
     assert completion.answer.content.startswith("{") and "step by step" in completion.answer.reasoning
+
+
+def test_a_burst_of_threads_shares_one_tls_context() -> None:
+    _tls_context.cache_clear()
+    start = threading.Barrier(8)
+
+    def first_use() -> ssl.SSLContext:
+        start.wait()
+        return tls_context()
+
+    with ThreadPoolExecutor(8) as pool:
+        contexts = list(pool.map(lambda _: first_use(), range(8)))
+    assert all(context is contexts[0] for context in contexts)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from bot.pr_review import PullTask
 from bot.storage_schema import Installation, Repository
 from tests.conftest import DIFFS
 from tests.stack import ArenaStack
-from workers.tasks import run_record_installation, run_review_command, run_review_contender
+from workers.tasks import built_once, run_record_installation, run_review_command, run_review_contender
 
 DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
 
@@ -74,3 +77,24 @@ def test_posts_draw_on_the_installations_write_budget_kept_in_redis(tmp_path: Pa
         assert client.zcard(budget) == 2  # the review and the 👀 reaction
         assert 0 < client.pttl(budget) <= 3_601_000
         client.close()
+
+
+def test_shared_adapters_are_built_once_for_a_burst_of_threads() -> None:
+    builds: list[str] = []
+
+    @built_once
+    def adapter(name: str) -> object:
+        builds.append(name)
+        time.sleep(0.05)  # long enough for every thread to ask before the first build ends
+        return object()
+
+    start = threading.Barrier(8)
+
+    def ask(name: str) -> object:
+        start.wait()
+        return adapter(name)
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(ask, ["redis://a"] * 6 + ["redis://b"] * 2))
+    assert builds.count("redis://a") == 1 and builds.count("redis://b") == 1
+    assert made[0] is made[5] and made[6] is made[7] and made[0] is not made[6]

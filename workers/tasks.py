@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import redis
 from github import Github, GithubException
@@ -61,31 +61,39 @@ __all__ = [
 ]
 MAX_RETRIES = 5
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
-@functools.lru_cache(maxsize=8)
+def built_once(build: Callable[P, T]) -> Callable[P, T]:
+    """``build`` cached per arguments, and single-flight: a fresh worker's burst of threads that all ask at once
+    builds one (``functools.lru_cache`` alone lets each of them build its own, and keeps the last)."""
+    cached = cast(Callable[P, T], functools.lru_cache(maxsize=8)(build))  # its arguments are hashable here
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def get(*args: P.args, **kwargs: P.kwargs) -> T:
+        with lock:
+            return cached(*args, **kwargs)
+
+    return get
+
+
+@built_once
 def _installation_clients(credentials: AppCredentials, api_url: str) -> InstallationClients:
     """One client cache per App and API, shared by the worker's threads, so installation tokens are reused."""
     return InstallationClients(credentials, api_url=api_url)
 
 
-_STORE_LOCK = threading.Lock()
-
-
+@built_once
 def _store(url: str) -> SqlStore:
-    with _STORE_LOCK:  # the worker's threads share one store (and one migration run) per URL
-        return _open_store(url)
-
-
-@functools.lru_cache(maxsize=4)
-def _open_store(url: str) -> SqlStore:
-    """The run store; embedded SQLite is migrated on first use (PostgreSQL: run ``review-arena db upgrade``)."""
+    """The run store, shared by the worker's threads (one migration run per URL); embedded SQLite is migrated on
+    first use (PostgreSQL: run ``review-arena db upgrade``)."""
     if url.startswith("sqlite"):
         upgrade(url)
     return SqlStore(make_engine(url))
 
 
-@functools.lru_cache(maxsize=4)
+@built_once
 def _wakeups(broker: str) -> Wakeups:
     """The worker's wake-ups: over Redis when the broker is Redis (peers may run in other processes and hosts),
     else in this process (``review-arena up``'s embedded broker runs one worker)."""
@@ -94,7 +102,7 @@ def _wakeups(broker: str) -> Wakeups:
     return LocalWakeups()
 
 
-@functools.lru_cache(maxsize=4)
+@built_once
 def _write_limiter(broker: str, limits: WriteLimits) -> WriteLimiter:
     """The installations' GitHub write budgets: in Redis when the broker is Redis (every worker draws on the
     same budget), else in this process."""
@@ -287,7 +295,7 @@ review_pull = app.task(
 )(_review_pull)
 
 
-@functools.lru_cache(maxsize=4)
+@built_once
 def _producer(broker: str) -> Any:
     return make_celery({"REVIEW_ARENA_BROKER_URL": broker})
 
@@ -302,7 +310,7 @@ def settings_for(environ: Mapping[str, str]) -> Settings:
     return _settings(path, stamp)
 
 
-@functools.lru_cache(maxsize=8)
+@built_once
 def _settings(path: str, _stamp: int) -> Settings:
     return config.load({config.CONFIG_ENV: path} if path else {})
 
