@@ -6,19 +6,25 @@ https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-a
 reused until five minutes before it expires. Each installation mints its own token under its own lock: threads
 that want the same installation wait for one exchange, and threads that want another are not held by it. The
 App's private key is parsed once; each JWT is then signed with the parsed key (PyJWT would otherwise parse the
-PEM for every token, about 30 ms of CPU). ``GithubIntegration`` defaults to ``retry=None`` and so do the
-clients built from it, so every client here gets an explicit ``GithubRetry``. PyGithub's per-client request
-spacing is off: the callers take a slot from the installation's write budget (``bot.github_writes``) before
-each request that creates content.
+PEM for every token, about 30 ms of CPU).
+
+``GithubIntegration`` defaults to ``retry=None`` and so do the clients built from it, so every client here gets
+an explicit ``GithubRetry``. When GitHub answers an installation's request with 403 or 429 and ``retry-after``
+(a secondary rate limit), the retry waits it out in that thread and ``on_rate_limited`` hears of it, so that the
+installation's other writes wait too (``bot.github_writes``). PyGithub's per-client request spacing is off: the
+callers take a slot from the installation's write budget before each request that creates content.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jwt
@@ -26,6 +32,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import InvalidHeader
+from urllib3.response import HTTPResponse
+from urllib3.util.retry import Retry
 
 from bot.errors import ConfigError
 from bot.github import DEFAULT_API_URL, translate
@@ -82,6 +92,34 @@ def jwt_signer(private_key: str) -> Callable[[dict[str, Any]], str]:
     return sign
 
 
+class ReportingRetry(GithubRetry):
+    """``GithubRetry`` that also tells ``on_limited`` how long GitHub asked to wait, whenever a 403 or 429 answer
+    carries ``retry-after``."""
+
+    def __init__(self, on_limited: Callable[[float], None], **kwargs: Any) -> None:
+        self.on_limited = on_limited
+        super().__init__(**kwargs)
+
+    def new(self, **kwargs: Any) -> ReportingRetry:
+        kwargs["on_limited"] = self.on_limited  # urllib3 makes a new Retry for every attempt
+        return super().new(**kwargs)
+
+    def increment(  # type: ignore[override]  # the same signature as GithubRetry's, which narrows urllib3's
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        header = response.headers.get("Retry-After") if response is not None else None
+        if response is not None and response.status in (403, 429) and header:
+            with contextlib.suppress(InvalidHeader):  # GithubRetry and urllib3 handle (or refuse) it as before
+                self.on_limited(self.parse_retry_after(header))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 @dataclass(slots=True)
 class _Cached:
     client: Github
@@ -98,10 +136,13 @@ class InstallationClients:
         api_url: str = DEFAULT_API_URL,
         clock: Callable[[], float] = time.time,
         pool_size: int = POOL_SIZE,
+        on_rate_limited: Callable[[int, float], None] | None = None,
     ) -> None:
+        """``on_rate_limited(installation_id, seconds)`` hears of each ``retry-after`` GitHub sends."""
         self._api_url = api_url.rstrip("/")
         self._clock = clock
         self._pool_size = pool_size
+        self._on_rate_limited = on_rate_limited
         self._integration = GithubIntegration(
             auth=Auth.AppAuth(credentials.app_id, sign_func=jwt_signer(credentials.private_key)),
             base_url=self._api_url,
@@ -134,10 +175,11 @@ class InstallationClients:
             token = self._integration.get_access_token(installation_id)
         except GithubException as exc:
             raise translate(exc, what=f"an access token for installation {installation_id}") from exc
+        report = self._on_rate_limited
         client = Github(
             auth=Auth.Token(token.token),
             base_url=self._api_url,
-            retry=GithubRetry(),
+            retry=GithubRetry() if report is None else ReportingRetry(functools.partial(report, installation_id)),
             # no per-client spacing: the installation's write budget (bot.github_writes) is kept across
             # every thread and worker, and GithubRetry waits out GitHub's own rate-limit answers
             seconds_between_requests=None,

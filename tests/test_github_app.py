@@ -11,7 +11,7 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from github import Github
+from github import Github, GithubException
 
 from bot.errors import ConfigError
 from bot.github_app import REFRESH_MARGIN_S, AppCredentials, InstallationClients, jwt_signer, load_credentials
@@ -126,6 +126,26 @@ def test_each_jwt_is_signed_with_the_app_key(server: FakeGitHubServer) -> None:
     claims = {"iss": str(APP_ID), "iat": 1, "exp": 2}
     public = load_pem_private_key(key.encode(), password=None).public_key()
     assert jwt.decode(sign(claims), public, algorithms=["RS256"], options={"verify_exp": False}) == claims
+
+
+def test_githubs_retry_after_is_reported_for_its_installation_and_waited_out(server: FakeGitHubServer) -> None:
+    told: list[tuple[int, float]] = []
+    made = InstallationClients(
+        AppCredentials(APP_ID, server.enable_app(APP_ID)),
+        api_url=server.api_url,
+        on_rate_limited=lambda installation, seconds: told.append((installation, seconds)),
+    )
+    installation = server.add_installation("pallets")
+    gh = made.client_for(installation.id)
+    server.inject_secondary_rate_limit("POST", r"/pulls/5/reviews$", retry_after=1)
+    server.inject("GET", r"/pulls/5/files$", 403)  # refused outright: no retry-after, nothing to report
+    with pytest.raises(GithubException):
+        list(gh.get_repo("pallets/flask").get_pull(5).get_files())
+    payload = {"event": "COMMENT", "body": "after a pause", "comments": []}
+    post_review(gh, owner="pallets", repo="flask", number=5, payload=payload)
+    made.close()
+    assert told == [(installation.id, 1.0)]
+    assert [r.status for r in server.requests_to("POST", r"/pulls/5/reviews$")] == [403, 200]
 
 
 def test_installation_for_repo(server: FakeGitHubServer, clients: InstallationClients) -> None:

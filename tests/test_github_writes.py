@@ -124,3 +124,48 @@ def test_limits_come_from_the_environment() -> None:
     ) == WriteLimits(per_minute=20, per_hour=0)
     with pytest.raises(ConfigError, match="REVIEW_ARENA_GITHUB_WRITES_PER_MINUTE must be a whole number"):
         limits_from({"REVIEW_ARENA_GITHUB_WRITES_PER_MINUTE": "lots"})
+
+
+def test_after_githubs_retry_after_no_write_of_the_installation_goes_before_the_pause_ends() -> None:
+    clock = Clock()
+    limiter = LocalWriteLimiter(LIMITS, clock=clock, sleep=clock.sleep)
+    limiter.hold_off("installation:1", 30.0)
+    assert limiter.acquire("installation:1") == pytest.approx(30.0)
+    assert limiter.acquire("installation:2") == 0.0  # another installation is not paused
+    assert limiter.acquire("installation:1") == 0.0  # the pause is over: the budget goes on as before
+
+
+def test_a_shorter_pause_does_not_cut_a_longer_one() -> None:
+    clock = Clock()
+    limiter = LocalWriteLimiter(LIMITS, clock=clock, sleep=clock.sleep)
+    limiter.hold_off("installation:1", 30.0)
+    limiter.hold_off("installation:1", 5.0)
+    assert limiter.reserve("installation:1") == pytest.approx(30.0)
+
+
+def test_a_pause_holds_even_with_both_caps_off() -> None:
+    clock = Clock()
+    limiter = LocalWriteLimiter(WriteLimits(per_minute=0, per_hour=0), clock=clock, sleep=clock.sleep)
+    limiter.hold_off("installation:1", 12.0)
+    assert [limiter.acquire("installation:1") for _ in range(2)] == [pytest.approx(12.0), 0.0]
+
+
+def test_every_worker_keeps_a_pause_one_of_them_was_asked_for(client: redis.Redis) -> None:
+    scope = f"installation:{uuid.uuid4().hex}"
+    told, other = RedisWriteLimiter(client, LIMITS), RedisWriteLimiter(client, LIMITS)
+    told.hold_off(scope, 30.0)
+    told.hold_off(scope, 5.0)
+    assert other.reserve(scope) == pytest.approx(30.0, abs=0.05)
+    assert other.reserve(scope) == pytest.approx(30.0, abs=0.05)  # the minute cap of 2 still lets a second go
+    assert other.reserve(f"installation:{uuid.uuid4().hex}") == pytest.approx(0.0, abs=0.05)
+    assert 30_000 <= client.pttl(f"review-arena:github-writes:{scope}:held") <= 31_100
+    uncapped = RedisWriteLimiter(client, WriteLimits(per_minute=0, per_hour=0))
+    assert uncapped.reserve(scope) == pytest.approx(30.0, abs=0.05)
+
+
+def test_with_redis_away_a_pause_is_kept_in_the_process() -> None:
+    away = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    clock = Clock()
+    limiter = RedisWriteLimiter(away, LIMITS, fallback=LocalWriteLimiter(LIMITS, clock=clock, sleep=clock.sleep))
+    limiter.hold_off("installation:1", 20.0)
+    assert limiter.reserve("installation:1") == pytest.approx(20.0)

@@ -16,7 +16,7 @@ from bot.pr_review import PullTask
 from bot.storage_schema import Installation, Repository
 from tests.conftest import DIFFS
 from tests.stack import ArenaStack
-from workers.tasks import built_once, run_record_installation, run_review_command, run_review_contender
+from workers.tasks import built_once, close_thread, run_record_installation, run_review_command, run_review_contender
 
 DIFF = (DIFFS / "py-requests-oneline-fix-88fda942.diff").read_text(encoding="utf-8")
 
@@ -98,3 +98,27 @@ def test_shared_adapters_are_built_once_for_a_burst_of_threads() -> None:
         made = list(pool.map(ask, ["redis://a"] * 6 + ["redis://b"] * 2))
     assert builds.count("redis://a") == 1 and builds.count("redis://b") == 1
     assert made[0] is made[5] and made[6] is made[7] and made[0] is not made[6]
+
+
+def test_a_retry_after_from_github_pauses_every_write_of_that_installation(tmp_path: Path) -> None:
+    with ArenaStack(tmp_path, redis_db=10) as stack:
+        installation = stack.github.add_installation("octo")
+        stack.github.add_pull_request("octo", "hello", 4, DIFF, head_sha="4" * 40)
+        comment = stack.github.state.add_issue_comment("octo", "hello", 4, "/arena review", user="maintainer")
+        stack.github.inject_secondary_rate_limit("POST", r"/pulls/4/reviews$", retry_after=3)
+        solo = {**stack.env, "REVIEW_ARENA_PEER_WAIT_S": "0.2"}
+        task = PullTask("octo", "hello", 4, "4" * 40, "deepseek", "4" * 32, seed=1, installation_id=installation.id)
+        thread = ThreadPoolExecutor(1)  # the review runs in a thread of its own, as in a worker
+        reviewing = thread.submit(run_review_contender, solo, task)
+        deadline = time.monotonic() + 30
+        while not stack.github.requests_to("POST", r"/pulls/4/reviews$"):
+            assert time.monotonic() < deadline, "the review was never posted"
+            time.sleep(0.01)
+        run_review_command(stack.env, installation.id, "octo", "hello", 4, comment.id)  # reacts 👀: a write
+        assert reviewing.result(timeout=30) == "posted"
+        thread.submit(close_thread).result()
+        thread.shutdown()
+        limited, posted = stack.github.requests_to("POST", r"/pulls/4/reviews$")
+        (reaction,) = stack.github.requests_to("POST", r"/reactions$")
+        assert (limited.status, posted.status) == (403, 200)
+        assert reaction.received_at >= limited.received_at + 2.9  # not at once, as before GitHub's pause ended

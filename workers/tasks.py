@@ -36,6 +36,7 @@ from bot.github_writes import (
     LocalWriteLimiter,
     RedisWriteLimiter,
     WriteLimiter,
+    installation_scope,
     limits_from,
     permit,
     scope_for,
@@ -79,9 +80,14 @@ def built_once(build: Callable[P, T]) -> Callable[P, T]:
 
 
 @built_once
-def _installation_clients(credentials: AppCredentials, api_url: str) -> InstallationClients:
-    """One client cache per App and API, shared by the worker's threads, so installation tokens are reused."""
-    return InstallationClients(credentials, api_url=api_url)
+def _installation_clients(credentials: AppCredentials, api_url: str, limiter: WriteLimiter) -> InstallationClients:
+    """One client cache per App and API, shared by the worker's threads, so installation tokens are reused; a
+    ``retry-after`` GitHub sends one installation pauses that installation's writes in ``limiter``."""
+
+    def hold_off(installation_id: int, seconds: float) -> None:
+        limiter.hold_off(installation_scope(installation_id), seconds)
+
+    return InstallationClients(credentials, api_url=api_url, on_rate_limited=hold_off)
 
 
 @built_once
@@ -120,7 +126,10 @@ def write_permit(environ: Mapping[str, str], installation_id: int | None, owner:
 
 
 def _github_for(environ: Mapping[str, str], installation_id: int | None, owner: str, repo: str) -> Github:
-    clients = _installation_clients(load_credentials(environ), environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    limiter = _write_limiter(broker_url(environ), limits_from(environ))
+    clients = _installation_clients(
+        load_credentials(environ), environ.get("GITHUB_API_URL") or DEFAULT_API_URL, limiter
+    )
     installation = installation_id if installation_id is not None else clients.installation_for_repo(owner, repo)
     return clients.client_for(installation)
 
@@ -196,6 +205,17 @@ def _thread_model(contender: ContenderConfig, api_key: str) -> OpenAIModel:
     model = OpenAIModel(contender, api_key=api_key)
     models[contender.name] = (key, model)
     return model
+
+
+def close_thread() -> None:
+    """Close this thread's model clients and event loop (a thread that ran reviews and is about to end)."""
+    runner: asyncio.Runner | None = _THREAD.__dict__.pop("runner", None)
+    models: dict[str, tuple[tuple[str, str], OpenAIModel]] = _THREAD.__dict__.pop("models", {})
+    if runner is None:
+        return
+    for _, model in models.values():
+        runner.run(model.__aexit__())
+    runner.close()
 
 
 class _InThread(concurrent.futures.ThreadPoolExecutor):

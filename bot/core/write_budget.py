@@ -43,13 +43,14 @@ class WriteLimits:
         return max((w for w, _ in self.windows), default=0.0)
 
 
-def next_slot(reserved: Sequence[float], now: float, limits: WriteLimits) -> float:
-    """The time at which one more request may go, given the ascending ``reserved`` times of the window.
+def next_slot(reserved: Sequence[float], now: float, limits: WriteLimits, *, not_before: float = 0.0) -> float:
+    """The time at which one more request may go, given the ascending ``reserved`` times of the window, and not
+    before ``not_before`` (GitHub's ``retry-after``: it asked the installation to pause until then).
 
     Every window ending at the returned time ``t`` holds at most ``cap - 1`` earlier reservations, since the
     ``cap``-th latest is at least a window's length before ``t``.
     """
-    slot = max(now, reserved[-1]) if reserved else now
+    slot = max(now, not_before, reserved[-1]) if reserved else max(now, not_before)
     for window, cap in limits.windows:
         if len(reserved) >= cap:
             slot = max(slot, reserved[-cap] + window)

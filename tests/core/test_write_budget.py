@@ -61,3 +61,10 @@ def test_reservations_older_than_the_longest_window_no_longer_count() -> None:
 def test_negative_caps_are_refused() -> None:
     with pytest.raises(ValueError, match="cannot be negative"):
         WriteLimits(per_minute=-1)
+
+
+def test_after_a_retry_after_no_request_goes_before_the_pause_ends() -> None:
+    assert next_slot([], 100.0, LIMITS, not_before=130.0) == 130.0
+    assert next_slot([], 100.0, LIMITS, not_before=90.0) == 100.0  # a pause already over holds nothing
+    assert next_slot([90.0, 95.0, 99.0], 100.0, LIMITS, not_before=130.0) == 150.0  # nor lifts a cap
+    assert next_slot([], 100.0, WriteLimits(per_minute=0, per_hour=0), not_before=130.0) == 130.0
