@@ -118,6 +118,24 @@ class OpenAIModel:
         )
 
 
+class MissingKey:
+    """The model client of a contender whose API key is not set where the review runs: every call fails for
+    good, so the review records the failure and posts its note at once, and the other contenders do not wait for
+    a review that cannot come."""
+
+    def __init__(self, contender: ContenderConfig, *, where: str = "the environment") -> None:
+        self.contender = contender
+        self._where = where
+
+    async def complete(self, request: ModelRequest) -> Completion:
+        c = self.contender
+        raise ModelError(
+            f"contender '{c.name}' needs its API key in the variable {c.api_key_env} of {self._where}",
+            contender=c.name,
+            kind="auth",
+        )
+
+
 def _message(exc: openai.APIError) -> str:
     body = exc.body
     if isinstance(body, dict):

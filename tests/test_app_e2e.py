@@ -129,6 +129,23 @@ def test_one_contender_failing_still_gives_the_others_review_and_a_visible_note(
     assert found["deepseek"][0].startswith("### DeepSeek V4 Pro:")
 
 
+def test_a_contender_without_its_api_key_posts_a_note_and_holds_nobody_back(
+    stack: ArenaStack, client: httpx.Client
+) -> None:
+    del stack.env["OPENAI_API_KEY"]
+    stack.start_worker()
+    stack.start_receiver()
+    started = time.monotonic()
+    assert stack.deliver(client, "pull_request", OPENED).status_code == 202
+    wait_until(lambda: _one_review_each(stack), seconds=120, what="the review and the failure note")
+    # the peer wait is 60 s: the other review did not wait for a review that could not come
+    assert time.monotonic() - started < 30
+    found = stack.reviews_by_contender(OWNER, REPO, NUMBER)
+    assert "could not review this change" in found["openai"][0] and "OPENAI_API_KEY" in found["openai"][0]
+    assert found["deepseek"][0].startswith("### DeepSeek V4 Pro:")
+    assert not any(r.model == "gpt-5.6-sol" for r in stack.models.requests)
+
+
 @pytest.mark.parametrize(
     ("mutate", "status"),
     [

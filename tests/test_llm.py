@@ -13,7 +13,7 @@ from bot.core.config import ContenderConfig
 from bot.core.dialects import build_request
 from bot.core.prompts import Prompt
 from bot.errors import ModelError
-from bot.llm import Completion, OpenAIModel, _tls_context, tls_context
+from bot.llm import Completion, MissingKey, OpenAIModel, _tls_context, tls_context
 from tests.conftest import TEST_KEY, contenders_for
 from tests.fakes.openai_server import Behaviour, FakeModelServer
 
@@ -84,3 +84,11 @@ def test_a_burst_of_threads_shares_one_tls_context() -> None:
     with ThreadPoolExecutor(8) as pool:
         contexts = list(pool.map(lambda _: first_use(), range(8)))
     assert all(context is contexts[0] for context in contexts)
+
+
+def test_a_contender_without_its_key_fails_for_good_naming_the_variable(model_server: FakeModelServer) -> None:
+    contender = _contender(model_server, 1)
+    with pytest.raises(ModelError) as raised:
+        asyncio.run(MissingKey(contender, where="the worker").complete(build_request(contender, PROMPT)))
+    assert raised.value.kind == "auth" and contender.api_key_env in str(raised.value)
+    assert "the worker" in str(raised.value) and model_server.requests == []

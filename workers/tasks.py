@@ -41,11 +41,12 @@ from bot.github_writes import (
     permit,
     scope_for,
 )
-from bot.llm import OpenAIModel
+from bot.llm import MissingKey, OpenAIModel
 from bot.migrate import upgrade
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
 from bot.redis_wakeups import RedisWakeups
+from bot.review import ModelClient
 from bot.runs import PullContext
 from bot.storage import SqlStore
 from bot.wakeups import LocalWakeups, Wakeups
@@ -151,13 +152,13 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
             f"contender {task.contender!r} is not configured; known: {[c.name for c in settings.contenders]}"
         )
     api_key = environ.get(found.api_key_env)
-    if not api_key:
-        raise ConfigError(f"contender '{found.name}' needs its API key in the environment variable {found.api_key_env}")
     gh = _github_for(environ, task.installation_id, task.owner, task.repo)
     store = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     template = load_template(settings.review.prompt_version)
 
-    model = _thread_model(found, api_key)  # before the loop runs: replacing a client closes the old one on it
+    # before the loop runs: replacing a client closes the old one on it. Without its key the contender's review
+    # fails for good at once, with a note on the pull request, and its peers post without waiting for it.
+    model: ModelClient = _thread_model(found, api_key) if api_key else MissingKey(found, where="the worker")
 
     async def go() -> Result:
         return await review_pull_for_contender(
