@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, ParamSpec, Protocol, TypeVar
 
 from github import Github
 
@@ -49,6 +49,14 @@ SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
 DONE = frozenset({"posted", "superseded"})
 NO_CONTEXT = PullContext()
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class Offload(Protocol):
+    """How the use case runs a blocking store or GitHub call: ``asyncio.to_thread`` by default, so that other
+    coroutines on the loop go on; a worker thread that runs one review at a time runs it in place instead."""
+
+    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]: ...
 
 
 class RunStore(Protocol):
@@ -126,11 +134,13 @@ async def review_pull_for_contender(
     context: PullContext = NO_CONTEXT,
     wakeups: Wakeups | None = None,
     before_write: Callable[[], object] = no_wait,
+    offload: Offload = asyncio.to_thread,
 ) -> Result:
     """Review ``task``'s pull request at its head with one contender and post its labelled COMMENT review;
-    ``before_write`` waits for the installation's GitHub write budget (``bot.github_writes``)."""
+    ``before_write`` waits for the installation's GitHub write budget (``bot.github_writes``), ``offload`` runs
+    the blocking store and GitHub calls."""
     target = Target(gh, PullRef(task.owner, task.repo, task.number), before_write)
-    waits = _Waits(store, task.key, timing, wakeups or PollOnly(timing.sleep))
+    waits = _Waits(store, task.key, timing, wakeups or PollOnly(timing.sleep), offload)
     head = await _snapshot(task, target, waits, context, fetcher=task.contender == fetcher_of(settings))
     snapshot = head.snapshot
     if snapshot.head_sha != task.head_sha:
@@ -140,7 +150,7 @@ async def review_pull_for_contender(
         merged = settings_with_repo_config(settings, snapshot.config_text)
     except ConfigError as exc:
         await head.share(waits)
-        await asyncio.to_thread(notify_once, target, str(exc), task.head_sha)
+        await waits.offload(notify_once, target, str(exc), task.head_sha)
         return "skipped-config"
     contender = active_contender(merged, task.contender)
     if (context.draft and not merged.drafts) or contender is None:
@@ -167,7 +177,7 @@ async def review_pull_for_contender(
     report = await _review(snapshot, target.ref, contender, merged, template, model, run_id=run.run_id, clock=clock)
     outcome = report.outcomes[0]
     if _should_retry(outcome, task):
-        await asyncio.to_thread(store.set_status, run.run_id, "pending")
+        await waits.offload(store.set_status, run.run_id, "pending")
         raise TransientModelError(f"contender '{contender.name}' failed transiently: {outcome.error}")
     await waits.changed(
         store.save_review, run.run_id, summarise(outcome, files_reviewed=len(report.reviewed)), spots_of(outcome)
@@ -184,14 +194,14 @@ async def review_pull_for_contender(
         return "already-posted"
     # the reviews on GitHub: a lost store or a crashed execution may have posted one; a first claim made after a
     # peer listed them (and recorded every contender's it found) needs no second look
-    listed = None if claim == "listed" else await asyncio.to_thread(posted_reviews, target, task.head_sha)
+    listed = None if claim == "listed" else await waits.offload(posted_reviews, target, task.head_sha)
     existing = (listed or {}).get(task.contender)
     if existing is not None:
         await waits.changed(
             store.mark_posted, run.run_id, review_id=existing, comments=(), agreements=pairs, listed=listed
         )
         return "already-posted"
-    posted = await asyncio.to_thread(
+    posted = await waits.offload(
         post_review,
         gh,
         owner=task.owner,
@@ -226,23 +236,23 @@ async def _snapshot(task: PullTask, target: Target, waits: _Waits, context: Pull
     its worker is behind), one of the others claims the fetch and fetches it."""
     store, timing = waits.store, waits.timing
     if fetcher:
-        text = await asyncio.to_thread(store.load_snapshot, task.key)  # a retried fetcher finds it shared
+        text = await waits.offload(store.load_snapshot, task.key)  # a retried fetcher finds it shared
         if text is not None:
             return _Head(HeadSnapshot.from_json(text))
-        snapshot = await asyncio.to_thread(fetch_snapshot, target, context)
+        snapshot = await waits.offload(fetch_snapshot, target, context)
         return _Head(snapshot, unshared=snapshot.to_json())
     text = await waits.first(lambda: store.load_snapshot(task.key), bound=timing.snapshot_wait_s)
     if text is not None:
         return _Head(HeadSnapshot.from_json(text))
-    if await asyncio.to_thread(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
-        head = _Head(await asyncio.to_thread(fetch_snapshot, target, context))
+    if await waits.offload(store.claim_snapshot, task.key, stale_after_s=timing.claim_stale_s):
+        head = _Head(await waits.offload(fetch_snapshot, target, context))
         head.unshared = head.snapshot.to_json()
         await head.share(waits)
         return head
     text = await waits.first(lambda: store.load_snapshot(task.key), bound=timing.snapshot_wait_s)
     if text is not None:
         return _Head(HeadSnapshot.from_json(text))
-    return _Head(await asyncio.to_thread(fetch_snapshot, target, context))  # whoever claimed it died too
+    return _Head(await waits.offload(fetch_snapshot, target, context))  # whoever claimed it died too
 
 
 def fetcher_of(settings: Settings) -> str | None:
@@ -289,10 +299,11 @@ class _Waits:
     key: RunKey
     timing: Timing
     wakeups: Wakeups
+    offload: Offload
 
     async def changed(self, write: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run a store write that peers may wait for, then wake them."""
-        result = await asyncio.to_thread(write, *args, **kwargs)
+        result = await self.offload(write, *args, **kwargs)
         self.wakeups.notify(topic_of(self.key))
         return result
 
@@ -301,7 +312,7 @@ class _Waits:
         waited, pause = 0.0, self.timing.poll_s / 20
         with self.wakeups.watching(topic_of(self.key)) as watch:
             while True:
-                found = await asyncio.to_thread(read)
+                found = await self.offload(read)
                 if found is not None or waited >= bound:
                     return found
                 waited += await watch.wait(min(pause, bound - waited))
@@ -315,14 +326,14 @@ class _Waits:
             return runs if ready(runs) else None
 
         found = await self.first(read, bound=bound)
-        return found if found is not None else await asyncio.to_thread(self.store.runs_for, self.key)
+        return found if found is not None else await self.offload(self.store.runs_for, self.key)
 
     async def claim(self, run_id: str) -> PostingClaim | None:
         """Wait for the right to post; None when another execution of this run posted meanwhile."""
         store, stale = self.store, self.timing.claim_stale_s
         with self.wakeups.watching(topic_of(self.key)) as watch:
-            while (claim := await asyncio.to_thread(store.claim_posting, run_id, stale_after_s=stale)) is None:
-                runs = await asyncio.to_thread(store.runs_for, self.key)
+            while (claim := await self.offload(store.claim_posting, run_id, stale_after_s=stale)) is None:
+                runs = await self.offload(store.runs_for, self.key)
                 if any(r.run_id == run_id and r.status == "posted" for r in runs):
                     return None
                 await watch.wait(self.timing.poll_s)
