@@ -13,7 +13,6 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import certifi
 import openai
@@ -68,16 +67,17 @@ class OpenAIModel:
 
     async def complete(self, request: ModelRequest) -> Completion:
         started = time.monotonic()
+        body = {"model": request.model, "messages": list(request.messages), **request.params, **request.extra_body}
         try:
-            response = await self._client.chat.completions.create(
-                model=request.model,
-                messages=list(request.messages),  # type: ignore[arg-type]
-                extra_body=request.extra_body or None,
-                **request.params,
-            )
+            # the client's own request path (auth, retries with backoff, Retry-After, typed errors) without its
+            # request transform and response models: the dialect built the body, and the answer is read as JSON
+            raw: object = await self._client.post("/chat/completions", body=body, cast_to=object)
         except openai.APIError as exc:
             raise self._translate(exc) from exc
-        raw: dict[str, Any] = response.model_dump()
+        except ValueError as exc:  # a JSON content type over a body that is not JSON
+            raise self._not_json(str(exc)) from exc
+        if not isinstance(raw, dict):
+            raise self._not_json(repr(raw)[:200])
         choice = (raw.get("choices") or [{}])[0]
         answer = read_answer(choice.get("message") or {}, choice.get("finish_reason"))
         return Completion(
@@ -85,6 +85,14 @@ class OpenAIModel:
             usage=usage_from(raw.get("usage")),
             served_model=str(raw.get("model") or request.model),
             latency_s=time.monotonic() - started,
+        )
+
+    def _not_json(self, detail: str) -> ModelError:
+        name = self.contender.name
+        return ModelError(
+            f"contender '{name}': the API answered with a body that is not JSON ({detail})",
+            contender=name,
+            kind="garbage",
         )
 
     def _translate(self, exc: openai.APIError) -> Exception:

@@ -64,6 +64,19 @@ def test_a_bad_key_is_a_final_error_naming_the_variable(model_server: FakeModelS
     assert caught.value.kind == "auth"
 
 
+def test_a_page_instead_of_json_is_a_final_garbage_error(model_server: FakeModelServer) -> None:
+    model_server.set_behaviour("deepseek-v4-pro", Behaviour(fault="html_page"))
+    with pytest.raises(ModelError, match="not JSON") as caught:
+        _complete(_contender(model_server, 0))
+    assert caught.value.kind == "garbage" and "sign in" in str(caught.value)
+
+
+def test_usage_and_reasoning_are_read_from_the_answer(model_server: FakeModelServer) -> None:
+    completion = _complete(_contender(model_server, 1))
+    assert completion.usage.input_tokens > 0 and completion.usage.output_tokens > 0
+    assert completion.answer.content.startswith("{") and completion.latency_s >= 0
+
+
 def test_openai_compatible_servers_get_a_system_role(model_server: FakeModelServer) -> None:
     contender = _contender(model_server, 0, dialect="openai-compatible", model="deepseek-r1", thinking=None)
     model_server.set_behaviour("deepseek-r1", Behaviour(dialect="think_no_open"))

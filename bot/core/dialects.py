@@ -23,7 +23,8 @@ REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
 
 @dataclass(frozen=True, slots=True)
 class ModelRequest:
-    """Arguments for ``chat.completions.create``; ``extra_body`` carries provider-only fields."""
+    """The body of ``POST /chat/completions``: the model, the messages and the dialect's parameters, plus
+    ``extra_body``, the provider-only fields."""
 
     model: str
     messages: tuple[dict[str, str], ...]

@@ -51,6 +51,7 @@ Fault = Literal[
     "not_found",
     "truncated",
     "prose_wrapped",
+    "html_page",
 ]
 
 KEEPALIVE_INTERVAL_S = 0.2
@@ -433,6 +434,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif fault == "keepalive":
             self._keepalive_forever()
+        elif fault == "html_page":  # a proxy or gateway in the way answers 200 with a page of its own
+            page = b"<html><body><h1>Please sign in to continue</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
         else:
             self._send_json(200, completion_body(model, behaviour, fault, body))
 
