@@ -135,6 +135,10 @@ def _github_for(environ: Mapping[str, str], installation_id: int | None, owner: 
     return clients.client_for(installation)
 
 
+# a prompt version's text is fixed once runs record it (the statistics compare by version): read it once
+_template = built_once(load_template)
+
+
 def timing_from(environ: Mapping[str, str]) -> Timing:
     """Peer and turn waits (``REVIEW_ARENA_PEER_WAIT_S``, default 600 s) and the stale-claim age."""
     wait = float(environ.get("REVIEW_ARENA_PEER_WAIT_S") or 600)
@@ -154,7 +158,7 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
     api_key = environ.get(found.api_key_env)
     gh = _github_for(environ, task.installation_id, task.owner, task.repo)
     store = _store(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    template = load_template(settings.review.prompt_version)
+    template = _template(settings.review.prompt_version)
 
     # before the loop runs: replacing a client closes the old one on it. Without its key the contender's review
     # fails for good at once, with a note on the pull request, and its peers post without waiting for it.
