@@ -6,16 +6,21 @@ with this process's id (channels are server-wide, so the database number keeps d
 apart). One listener thread per process, started by the first watch, subscribes to the pattern and
 wakes the local watchers of every topic another process published. Redis being away loses wake-ups, never
 work: the waiters fall back to their poll interval and the listener reconnects.
+
+A worker alone on the Redis server would only hear its own publishes come back. Redis says how many subscribers
+got each one; when none but this process's own listener did, the worker stops publishing for ``ALONE_S`` and
+then asks again. A worker that starts meanwhile misses at most that long of wake-ups, and its waiters poll.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -24,12 +29,19 @@ from bot.wakeups import LocalWakeups, Watch
 CHANNEL_PREFIX = "review-arena:wake:"
 SUBSCRIBED_WAIT_S = 2.0
 RECONNECT_S = 1.0
+ALONE_S = 1.0
 
 log = logging.getLogger(__name__)
 
 
 class RedisWakeups:
-    def __init__(self, client: redis.Redis, *, local: LocalWakeups | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        local: LocalWakeups | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._redis = client
         self._prefix = f"{CHANNEL_PREFIX}{client.connection_pool.connection_kwargs.get('db', 0)}:"
         self._local = local or LocalWakeups()
@@ -38,6 +50,8 @@ class RedisWakeups:
         self._listener: threading.Thread | None = None
         self._subscribed = threading.Event()
         self._stop = threading.Event()
+        self._clock = clock
+        self._alone_until = 0.0  # no other process listened at the last publish: none needed before this
 
     @contextmanager
     def watching(self, topic: str) -> Iterator[Watch]:
@@ -47,10 +61,16 @@ class RedisWakeups:
 
     def notify(self, topic: str) -> None:
         self._local.notify(topic)
+        if self._clock() < self._alone_until:
+            return
+        own = 1 if self._subscribed.is_set() else 0  # read before publishing: the listener counts once it is on
         try:
-            self._redis.publish(self._prefix + topic, self._me)
+            heard = cast(int, self._redis.publish(self._prefix + topic, self._me))  # subscribers that got it
         except redis.RedisError as exc:  # the other processes' watchers poll instead
             log.warning("wake-up for %s not published: %s", topic, exc)
+            return
+        if heard <= own:
+            self._alone_until = self._clock() + ALONE_S
 
     def close(self) -> None:
         self._stop.set()

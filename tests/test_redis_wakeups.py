@@ -7,11 +7,12 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
 
-from bot.redis_wakeups import SUBSCRIBED_WAIT_S, RedisWakeups
+from bot.redis_wakeups import ALONE_S, SUBSCRIBED_WAIT_S, RedisWakeups
 from bot.wakeups import LocalWakeups
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -85,3 +86,51 @@ def test_without_redis_a_notify_does_not_raise_and_watchers_fall_back_to_their_t
         assert time.monotonic() - started < SUBSCRIBED_WAIT_S, "only the first watch waits for the subscription"
     finally:
         away.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingRedis(redis.Redis):
+    """A real Redis client that counts this worker's publishes (other tests' workers may publish meanwhile)."""
+
+    published = 0
+
+    def publish(self, channel: Any, message: Any, **kwargs: Any) -> Any:
+        self.published += 1
+        return super().publish(channel, message, **kwargs)
+
+
+def test_a_worker_alone_stops_publishing_and_asks_again_after_a_while() -> None:
+    counting, clock = CountingRedis.from_url(REDIS_URL, socket_timeout=5), Clock()
+    lone = RedisWakeups(counting, clock=clock)
+    try:
+        with lone.watching("t"):  # its own listener is on: it hears its own publishes
+            for _ in range(5):
+                lone.notify("t")
+            assert counting.published == 1  # the first found no one else listening
+            clock.now += ALONE_S
+            lone.notify("t")
+            assert counting.published == 2
+    finally:
+        lone.close()
+
+
+def test_a_worker_keeps_publishing_while_another_listens() -> None:
+    counting = CountingRedis.from_url(REDIS_URL, socket_timeout=5)
+    first, second = RedisWakeups(counting), RedisWakeups(redis.Redis.from_url(REDIS_URL, socket_timeout=5))
+    try:
+        with first.watching("t"), second.watching("t"):
+            for _ in range(3):
+                first.notify("t")
+            assert counting.published == 3
+            notify = threading.Timer(0.1, first.notify, args=("u",))
+            assert asyncio.run(_wait(second, "u", LONG, notify)) < LONG / 10
+    finally:
+        first.close()
+        second.close()
