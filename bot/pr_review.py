@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, ParamSpec, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from github import Github
 
@@ -30,6 +30,7 @@ from bot.core.prompts import PromptTemplate, PullRequestInfo
 from bot.core.summary import review_payload
 from bot.errors import ConfigError, TransientModelError
 from bot.github_writes import no_wait
+from bot.offload import Offload
 from bot.pr_github import (
     Target,
     active_contender,
@@ -49,14 +50,6 @@ SETTLED = frozenset({"reviewed", "failed", "posting", "posted", "superseded"})
 DONE = frozenset({"posted", "superseded"})
 NO_CONTEXT = PullContext()
 T = TypeVar("T")
-P = ParamSpec("P")
-
-
-class Offload(Protocol):
-    """How the use case runs a blocking store or GitHub call: ``asyncio.to_thread`` by default, so that other
-    coroutines on the loop go on; a worker thread that runs one review at a time runs it in place instead."""
-
-    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]: ...
 
 
 class RunStore(Protocol):

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.offload import Offload
 from bot.runs import RunKey
 
 
@@ -72,17 +73,19 @@ class _LocalWatch:
         self._wakeups, self._topic, self._seen = wakeups, topic, seen
 
     async def wait(self, timeout: float) -> float:
-        # blocks this thread: the worker runs one review per thread, and its loop has nothing else to do
         started = time.monotonic()
-        self._seen = await asyncio.to_thread(self._wakeups.wait_past, self._topic, self._seen, timeout)
+        self._seen = await self._wakeups.offload(self._wakeups.wait_past, self._topic, self._seen, timeout)
         return time.monotonic() - started
 
 
 class LocalWakeups:
     """Wakes the watchers of a topic in this process. A watch remembers the topic's generation when it starts
-    and after each wait, so a notification that lands between a store read and the wait is not missed."""
+    and after each wait, so a notification that lands between a store read and the wait is not missed. A wait
+    blocks on a condition through ``offload`` (``bot.offload``): in a thread of its own by default, in place in a
+    worker thread that runs one review."""
 
-    def __init__(self) -> None:
+    def __init__(self, offload: Offload = asyncio.to_thread) -> None:
+        self.offload = offload
         self._lock = threading.Lock()  # one lock; a condition per topic, so a notify wakes only that topic's waiters
         self._topics: dict[str, _Topic] = {}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,6 @@ from tests.stack import ArenaStack
 from workers.tasks import (
     built_once,
     close_thread,
-    in_place,
     run_record_installation,
     run_review_command,
     run_review_contender,
@@ -130,20 +128,3 @@ def test_a_retry_after_from_github_pauses_every_write_of_that_installation(tmp_p
         (reaction,) = stack.github.requests_to("POST", r"/reactions$")
         assert (limited.status, posted.status) == (403, 200)
         assert reaction.received_at >= limited.received_at + 2.9  # not at once, as before GitHub's pause ended
-
-
-def test_a_worker_runs_its_blocking_calls_in_place_without_a_trip_through_the_loop() -> None:
-    async def go() -> list[str]:
-        order: list[str] = []
-
-        async def other() -> None:
-            order.append("another coroutine")
-
-        waiting = asyncio.ensure_future(other())
-        assert await in_place(threading.get_ident) == threading.get_ident()
-        await in_place(order.append, "the call")
-        order.append("after it")
-        await waiting
-        return order
-
-    assert asyncio.run(go()) == ["the call", "after it", "another coroutine"]

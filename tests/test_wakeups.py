@@ -7,6 +7,9 @@ import asyncio
 import threading
 import time
 
+import pytest
+
+from bot.offload import Offload, in_place
 from bot.runs import RunKey
 from bot.wakeups import LocalWakeups, PollOnly, topic_of
 
@@ -20,8 +23,9 @@ def test_a_topic_is_one_pull_request_head_whatever_the_contender() -> None:
     assert topic_of(RunKey("octo", "hello", 7, "b" * 40, "deepseek")) != topic_of(deepseek)
 
 
-def test_a_notify_wakes_a_waiter_long_before_its_timeout() -> None:
-    wakeups = LocalWakeups()
+@pytest.mark.parametrize("offload", [asyncio.to_thread, in_place], ids=["in-a-thread", "in-place"])
+def test_a_notify_wakes_a_waiter_long_before_its_timeout(offload: Offload) -> None:
+    wakeups = LocalWakeups(offload=offload)
 
     async def wait() -> float:
         with wakeups.watching("t") as watch:

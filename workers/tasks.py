@@ -43,6 +43,7 @@ from bot.github_writes import (
 )
 from bot.llm import MissingKey, OpenAIModel
 from bot.migrate import upgrade
+from bot.offload import in_place
 from bot.pr_review import NO_CONTEXT, PullTask, Result, Timing, review_pull_for_contender
 from bot.prompt_library import load_template
 from bot.redis_wakeups import RedisWakeups
@@ -105,8 +106,9 @@ def _wakeups(broker: str) -> Wakeups:
     """The worker's wake-ups: over Redis when the broker is Redis (peers may run in other processes and hosts),
     else in this process (``review-arena up``'s embedded broker runs one worker)."""
     if broker.startswith(("redis://", "rediss://", "unix://")):
-        return RedisWakeups(redis.Redis.from_url(broker, socket_timeout=5, health_check_interval=30))
-    return LocalWakeups()
+        client = redis.Redis.from_url(broker, socket_timeout=5, health_check_interval=30)
+        return RedisWakeups(client, local=LocalWakeups(offload=in_place))
+    return LocalWakeups(offload=in_place)
 
 
 @built_once
@@ -181,13 +183,6 @@ def run_review_contender(environ: Mapping[str, str], task: PullTask, context: Pu
         )
 
     return _thread_loop().run(go())
-
-
-async def in_place(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a blocking call in this worker thread, which runs one review at a time: unlike ``asyncio.to_thread``
-    it costs no trip through the loop (a future, a self-pipe write and read, three loop passes), each of which
-    gives up the GIL to the other reviews' threads and waits to get it back."""
-    return fn(*args, **kwargs)
 
 
 _THREAD = threading.local()
