@@ -3,9 +3,11 @@ read and talks to GitHub's App endpoints; the environment comes in as a mapping.
 
 Installation tokens live one hour (``expires_at`` in the ``POST /app/installations/{id}/access_tokens`` answer,
 https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app). Each is cached and
-reused until five minutes before it expires. Each installation mints its own token under its own lock: threads
-that want the same installation wait for one exchange, and threads that want another are not held by it. The
-App's private key is parsed once; each JWT is then signed with the parsed key (PyJWT would otherwise parse the
+reused until five minutes before it expires. An installation has one client for the life of the process, which
+asks for the current token on every request: a client held through a long review (the model's deadline plus the
+waits for its peers) never sends an expired token. Each installation mints its own token under its own lock:
+threads that want the same installation wait for one exchange, and threads that want another are not held by
+it. The App's private key is parsed once; each JWT is then signed with the parsed key (PyJWT would otherwise parse the
 PEM for every token, about 30 ms of CPU).
 
 ``GithubIntegration`` defaults to ``retry=None`` and so do the clients built from it, so every client here gets
@@ -120,14 +122,31 @@ class ReportingRetry(GithubRetry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-@dataclass(slots=True)
-class _Cached:
-    client: Github
+@dataclass(frozen=True, slots=True)
+class _Token:
+    value: str
     refresh_at: float
 
 
+class _CurrentToken(Auth.Auth):
+    """The installation's current token, asked for on every request: a client held through a long review (a
+    model's deadline plus the waits for its peers) never sends one that expired meanwhile."""
+
+    def __init__(self, clients: InstallationClients, installation_id: int) -> None:
+        self._clients = clients
+        self._installation_id = installation_id
+
+    @property
+    def token_type(self) -> str:
+        return "token"
+
+    @property
+    def token(self) -> str:
+        return self._clients.token_for(self._installation_id)
+
+
 class InstallationClients:
-    """One PyGithub client per installation, each authenticated with a cached installation token."""
+    """One PyGithub client per installation, authenticated with the installation's current token."""
 
     def __init__(
         self,
@@ -150,12 +169,23 @@ class InstallationClients:
             seconds_between_requests=None,
             seconds_between_writes=None,
         )
-        self._cache: dict[int, _Cached] = {}
+        self._clients: dict[int, Github] = {}
+        self._tokens: dict[int, _Token] = {}
         self._minting: dict[int, threading.Lock] = {}  # one per installation, held while its token is minted
-        self._lock = threading.Lock()  # guards the two dicts, never held across a request
+        self._lock = threading.Lock()  # guards the dicts, never held across a request
 
     def client_for(self, installation_id: int) -> Github:
-        """A client for the installation, minting a new token only when the cached one is near expiry."""
+        """The installation's client, with a token minted now if none is fresh (so that a refused installation
+        fails here, with its own message)."""
+        self.token_for(installation_id)
+        with self._lock:
+            client = self._clients.get(installation_id)
+            if client is None:
+                client = self._clients[installation_id] = self._client(installation_id)
+            return client
+
+    def token_for(self, installation_id: int) -> str:
+        """The installation's token, minted again when it is within ``REFRESH_MARGIN_S`` of expiring."""
         with self._lock:
             fresh = self._fresh(installation_id)
             if fresh is not None:
@@ -166,18 +196,24 @@ class InstallationClients:
                 fresh = self._fresh(installation_id)
             return fresh if fresh is not None else self._mint(installation_id)
 
-    def _fresh(self, installation_id: int) -> Github | None:
-        cached = self._cache.get(installation_id)
-        return cached.client if cached is not None and self._clock() < cached.refresh_at else None
+    def _fresh(self, installation_id: int) -> str | None:
+        token = self._tokens.get(installation_id)
+        return token.value if token is not None and self._clock() < token.refresh_at else None
 
-    def _mint(self, installation_id: int) -> Github:
+    def _mint(self, installation_id: int) -> str:
         try:
             token = self._integration.get_access_token(installation_id)
         except GithubException as exc:
             raise translate(exc, what=f"an access token for installation {installation_id}") from exc
+        expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600
+        with self._lock:
+            self._tokens[installation_id] = _Token(token.token, expires - REFRESH_MARGIN_S)
+        return token.token
+
+    def _client(self, installation_id: int) -> Github:
         report = self._on_rate_limited
-        client = Github(
-            auth=Auth.Token(token.token),
+        return Github(
+            auth=_CurrentToken(self, installation_id),
             base_url=self._api_url,
             retry=GithubRetry() if report is None else ReportingRetry(functools.partial(report, installation_id)),
             # no per-client spacing: the installation's write budget (bot.github_writes) is kept across
@@ -188,13 +224,6 @@ class InstallationClients:
             pool_size=self._pool_size,
             lazy=True,  # get_repo/get_pull cost no request until an attribute is read
         )
-        expires = token.expires_at.timestamp() if token.expires_at else self._clock() + 3600
-        with self._lock:
-            stale = self._cache.get(installation_id)
-            self._cache[installation_id] = _Cached(client, expires - REFRESH_MARGIN_S)
-        if stale is not None:
-            stale.client.close()
-        return client
 
     def installation_for_repo(self, owner: str, repo: str) -> int:
         """The id of the installation that covers ``owner/repo``."""
@@ -205,7 +234,8 @@ class InstallationClients:
 
     def close(self) -> None:
         with self._lock:
-            for cached in self._cache.values():
-                cached.client.close()
-            self._cache.clear()
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+            self._tokens.clear()
         self._integration.close()

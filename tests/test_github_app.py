@@ -80,6 +80,20 @@ def test_the_token_is_refreshed_five_minutes_before_it_expires(
     assert fresh.get_repo("pallets/flask").name == "flask"
 
 
+def test_a_client_held_through_a_long_review_sends_a_fresh_token(
+    server: FakeGitHubServer, clients: InstallationClients, clock: FakeClock
+) -> None:
+    installation = server.add_installation("pallets")
+    held = clients.client_for(installation.id)  # a task takes its client, then waits minutes on the models
+    assert held.get_repo("pallets/flask").default_branch  # a lazy client: reading an attribute fetches
+    clock.now += 3600 - REFRESH_MARGIN_S + 1  # the token it started with is about to expire
+    assert held.get_repo("pallets/flask").default_branch
+    first, second = server.requests_to("GET", r"^/repos/pallets/flask$")
+    assert server.count_requests("POST", TOKENS) == 2
+    assert first.headers["authorization"] != second.headers["authorization"]
+    assert clients.client_for(installation.id) is held
+
+
 def test_each_installation_has_its_own_token(server: FakeGitHubServer, clients: InstallationClients) -> None:
     one, two = server.add_installation("pallets"), server.add_installation("octocat")
     assert clients.client_for(one.id) is not clients.client_for(two.id)
