@@ -190,8 +190,9 @@ _THREAD = threading.local()
 
 def _thread_loop() -> asyncio.Runner:
     """This worker thread's event loop, kept for the thread's life: the model clients it holds keep their
-    connections open between tasks. It runs one review at a time, so its blocking store and GitHub calls run
-    in this thread rather than in a second one."""
+    connections open between tasks. It runs one review at a time: its store and GitHub calls run in place
+    (``bot.offload.in_place``), and what the loop's libraries hand to its executor (the resolver's
+    ``getaddrinfo``) runs in this thread too."""
     runner: asyncio.Runner | None = getattr(_THREAD, "runner", None)
     if runner is None:
         runner = asyncio.Runner()
@@ -228,8 +229,8 @@ def close_thread() -> None:
 
 class _InThread(concurrent.futures.ThreadPoolExecutor):
     """Runs a submitted call at once in the calling thread: the task's thread already waits on it, and a second
-    thread would only add two thread switches per store or GitHub call. (asyncio takes only a
-    ``ThreadPoolExecutor`` as a loop's default; this one never starts a thread.)"""
+    thread would only add two thread switches per call. (asyncio takes only a ``ThreadPoolExecutor`` as a
+    loop's default; this one never starts a thread.)"""
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
